@@ -1,0 +1,111 @@
+#include "optimizer/internal/network.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace rnnopt::internal {
+namespace {
+
+const Tensor& find(const ModelFile& file, const std::string& name,
+                   const std::vector<std::int64_t>& shape, const std::string& source) {
+  const auto it = file.tensors.find(name);
+  if (it == file.tensors.end()) throw ModelError(source + ": missing tensor \"" + name + "\"");
+  if (it->second.shape != shape) {
+    throw ModelError(source + ": tensor \"" + name + "\" has the wrong shape");
+  }
+  return it->second;
+}
+
+MatF to_matrix(const Tensor& t) {
+  MatF m(t.shape[0], t.shape[1]);
+  for (std::int64_t r = 0; r < t.shape[0]; ++r) {
+    for (std::int64_t c = 0; c < t.shape[1]; ++c) m(r, c) = t.data[r * t.shape[1] + c];
+  }
+  return m;
+}
+
+VecF to_vector(const Tensor& t) { return Eigen::Map<const VecF>(t.data.data(), t.numel()); }
+
+}  // namespace
+
+void NetworkState::reset() {
+  lstm.reset();
+  if (dnc) dnc->reset();
+  head_input.setZero();
+  output.setZero();
+}
+
+Network Network::from_file(const ModelFile& file, const std::string& source) {
+  const Manifest& m = file.manifest;
+  Network net;
+  net.layout_ = FeatureLayout::from_manifest(m, source);
+  const int hs = m.hidden_size;
+  int head_in = hs;
+  if (m.architecture == "dnc") {
+    if (!m.dnc) throw ModelError(source + ": dnc model without dnc sizes");
+    DncWeights dnc;
+    dnc.sizes = DncSizesInt{m.dnc->memory_slots, m.dnc->word_size, m.dnc->read_heads};
+    const int rw = dnc.sizes.r * dnc.sizes.w;
+    net.lstm_ = LstmWeights::from_tensors(file.tensors, "controller.", m.num_layers,
+                                          net.layout_.width + rw, hs, source);
+    const std::int64_t z = dnc.sizes.interface_size();
+    dnc.interface_w = to_matrix(find(file, "interface.w", {z, hs}, source));
+    dnc.interface_b = to_vector(find(file, "interface.b", {z}, source));
+    net.dnc_ = std::move(dnc);
+    head_in = hs + rw;
+  } else if (m.architecture == "lstm") {
+    net.lstm_ =
+        LstmWeights::from_tensors(file.tensors, "lstm.", m.num_layers, net.layout_.width, hs, source);
+  } else {
+    throw ModelError(source + ": unknown architecture \"" + m.architecture + "\"");
+  }
+  net.head_w_ = to_matrix(find(file, "head.w", {m.d_max, head_in}, source));
+  net.head_b_ = to_vector(find(file, "head.b", {m.d_max}, source));
+  return net;
+}
+
+NetworkState Network::initial_state() const {
+  NetworkState state;
+  state.lstm = LstmState(lstm_);
+  if (dnc_) {
+    state.dnc.emplace(dnc_->sizes);
+    state.head_input = VecF::Zero(head_w_.cols());
+  }
+  state.output = VecF::Zero(head_w_.rows());
+  return state;
+}
+
+void Network::step(NetworkState& state) const {
+  if (!dnc_) {
+    lstm_step(lstm_, state.lstm);
+    const int top = static_cast<int>(lstm_.layers.size()) - 1;
+    state.output.noalias() = head_w_ * state.lstm.h(top);
+    state.output += head_b_;
+    return;
+  }
+  DncState& mem = *state.dnc;
+  const int rw = dnc_->sizes.r * dnc_->sizes.w;
+  // Controller input [features, r_{t-1}].
+  std::copy(mem.read_vectors.data(), mem.read_vectors.data() + rw,
+            state.lstm.input() + layout_.width);
+  lstm_step(lstm_, state.lstm);
+  const int top = static_cast<int>(lstm_.layers.size()) - 1;
+  const auto h = state.lstm.h(top);
+  dnc_memory_step(*dnc_, h.data(), mem);
+  const Eigen::Index hs = h.size();
+  state.head_input.head(hs) = h;
+  state.head_input.tail(rw) = Eigen::Map<const VecF>(mem.read_vectors.data(), rw);
+  state.output.noalias() = head_w_ * state.head_input;
+  state.output += head_b_;
+}
+
+bool map_output(const VecF& o, int d, bool clip, double* out) {
+  for (int i = 0; i < d; ++i) {
+    const double v = o[i];
+    if (!std::isfinite(v)) return false;
+    out[i] = clip ? std::clamp(v, -1.0, 1.0) : static_cast<double>(std::tanh(o[i]));
+  }
+  return true;
+}
+
+}  // namespace rnnopt::internal

@@ -1,0 +1,402 @@
+#include "optimizer/rnn_optimizer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <stdexcept>
+
+#include "optimizer/internal/network.h"
+#include "optimizer/internal/session.h"
+#include "optimizer/internal/state_io.h"
+
+namespace rnnopt {
+namespace {
+
+constexpr const char* kStateMagic = "rnnopt-rnn-optimizer-state";
+constexpr int kStateVersion = 1;
+
+}  // namespace
+
+void RnnOptimizerOptions::validate() const {
+  auto fail = [](const std::string& what) {
+    throw std::invalid_argument("RnnOptimizerOptions::validate(): " + what);
+  };
+  if (horizon < 0) fail("horizon must be >= 0 (0: the model's horizon), got " + std::to_string(horizon));
+  if (!(restart_shrink > 0.0 && restart_shrink < 1.0)) {
+    fail("restart_shrink must be in (0, 1), got " + std::to_string(restart_shrink));
+  }
+  if (!(restart_min_width > 0.0 && restart_min_width <= 1.0)) {
+    fail("restart_min_width must be in (0, 1], got " + std::to_string(restart_min_width));
+  }
+}
+
+// The evolving state of one run; see the class comment in rnn_optimizer.h for the protocol.
+struct RnnOptimizer::State {
+  State(const Model& model, const Box& box, const RnnOptimizerOptions& options, std::uint64_t seed)
+      : model(&model),
+        options(options),
+        user_box(box),
+        zoom(box),
+        session(model.network(), model.manifest(), box.dim()),
+        rng(seed),
+        workers(model.manifest().parallel_workers),
+        canonical(box.dim()) {}
+
+  const Model* model;
+  RnnOptimizerOptions options;
+  Box user_box;
+  Box zoom;  // the current segment's box (user_box until a restart)
+  internal::Session session;
+  Rng rng;
+  int workers;
+  bool fresh = false;                  // sequential: the latest query was not proposed yet
+  std::deque<Eigen::VectorXd> ready;   // parallel: queries waiting to be proposed
+  int fallbacks = 0;
+  int restarts = 0;
+  std::vector<double> canonical;       // scratch, d values
+
+  int dim() const { return user_box.dim(); }
+
+  // The latest query of `s` in user coordinates; a random point of the zoom box if not finite.
+  Eigen::VectorXd to_user(const internal::Session& s) {
+    if (!s.query(canonical.data())) {
+      ++fallbacks;
+      for (double& c : canonical) c = rng.uniform(-1.0, 1.0);
+    }
+    const Eigen::Map<const Eigen::VectorXd> c(canonical.data(), dim());
+    return user_box.clamp(zoom.from_canonical(c));
+  }
+
+  // x in the zoom box's canonical coordinates (into `canonical`); false if outside the zoom box.
+  bool to_canonical(const Eigen::VectorXd& x) {
+    const Eigen::VectorXd c = zoom.to_canonical(x);
+    for (int i = 0; i < dim(); ++i) {
+      if (!(std::abs(c[i]) <= 1.0 + 1e-9)) return false;
+      canonical[i] = std::clamp(c[i], -1.0, 1.0);
+    }
+    return true;
+  }
+
+  void push_ready(Eigen::VectorXd x) {
+    ready.push_back(std::move(x));
+    if (static_cast<int>(ready.size()) > workers) ready.pop_front();
+  }
+
+  // The first step (and, for parallel models, the N - 1 further dummies) of a segment.
+  void ensure_started() {
+    if (session.steps() > 0) return;
+    session.start();
+    if (workers == 1) {
+      fresh = true;
+      return;
+    }
+    push_ready(to_user(session));
+    for (int i = 1; i < workers; ++i) {
+      session.feed_dummy();
+      push_ready(to_user(session));
+    }
+  }
+
+  // Feeds a real observation; false (and nothing fed) if x lies outside the zoom box.
+  bool feed(const Eigen::VectorXd& x, double y) {
+    if (!to_canonical(x)) return false;
+    session.feed_observation(canonical.data(), y);
+    if (workers == 1) {
+      fresh = true;
+    } else {
+      push_ready(to_user(session));
+    }
+    return true;
+  }
+
+  bool exhausted() const {
+    return options.past_horizon == PastHorizonPolicy::kRestart &&
+           session.steps() >= model->manifest().horizon;
+  }
+
+  // A new segment around the incumbent (PastHorizonPolicy::kRestart).
+  void restart(const Optimizer& self) {
+    ++restarts;
+    const double width =
+        std::max(std::pow(options.restart_shrink, restarts), options.restart_min_width);
+    const auto best = self.best();
+    const Eigen::VectorXd center =
+        best ? best->x : Eigen::VectorXd(0.5 * (user_box.lower + user_box.upper));
+    const Eigen::VectorXd half = 0.5 * width * (user_box.upper - user_box.lower);
+    Eigen::VectorXd lo = center - half;
+    Eigen::VectorXd hi = center + half;
+    for (int i = 0; i < dim(); ++i) {
+      // Shift the zoom box inside the user box; its width never exceeds the user box's.
+      if (lo[i] < user_box.lower[i]) {
+        hi[i] += user_box.lower[i] - lo[i];
+        lo[i] = user_box.lower[i];
+      }
+      if (hi[i] > user_box.upper[i]) {
+        lo[i] = std::max(user_box.lower[i], lo[i] - (hi[i] - user_box.upper[i]));
+        hi[i] = user_box.upper[i];
+      }
+    }
+    zoom = Box{lo, hi};
+    session = internal::Session(model->network(), model->manifest(), dim());
+    ready.clear();
+    fresh = false;
+    ensure_started();
+    if (best) feed(best->x, best->y);
+  }
+
+  std::vector<Eigen::VectorXd> propose_sequential(const Optimizer& self, int n) {
+    ensure_started();
+    const bool only_fresh = fresh && self.pending().empty();
+    if (exhausted() && !(only_fresh && n == 1)) restart(self);
+    std::vector<Eigen::VectorXd> xs;
+    if (fresh && self.pending().empty()) {
+      xs.push_back(to_user(session));
+      fresh = false;
+      if (n == 1) return xs;
+    }
+    // Constant liar on a copy of the state: every pending point (and the points of this batch)
+    // is fed with the lie, so that the copy moves on as if they had been evaluated.
+    const auto best = self.best();
+    const double lie = best ? best->y : 0.0;
+    internal::Session fork = session;
+    for (const Eigen::VectorXd& p : self.pending()) {
+      if (to_canonical(p)) fork.feed_observation(canonical.data(), lie);
+    }
+    for (const Eigen::VectorXd& p : xs) {
+      if (to_canonical(p)) fork.feed_observation(canonical.data(), lie);
+    }
+    while (static_cast<int>(xs.size()) < n) {
+      xs.push_back(to_user(fork));
+      if (static_cast<int>(xs.size()) < n && to_canonical(xs.back())) {
+        fork.feed_observation(canonical.data(), lie);
+      }
+    }
+    return xs;
+  }
+
+  std::vector<Eigen::VectorXd> propose_parallel(const Optimizer& self, int n) {
+    ensure_started();
+    std::vector<Eigen::VectorXd> xs;
+    for (int i = 0; i < n; ++i) {
+      if (ready.empty()) {
+        if (exhausted()) {
+          restart(self);
+        } else {
+          // More points in flight than the model was trained for: one more dummy step, as if one
+          // more worker had started (reference/paper.md section 4: the number of workers may vary).
+          session.feed_dummy();
+          push_ready(to_user(session));
+        }
+      }
+      xs.push_back(std::move(ready.front()));
+      ready.pop_front();
+    }
+    return xs;
+  }
+};
+
+RnnOptimizer::RnnOptimizer(std::shared_ptr<const Model> model, Box box,
+                           RnnOptimizerOptions options, std::uint64_t seed)
+    : Optimizer(std::move(box), "RnnOptimizer::RnnOptimizer()"),
+      model_(std::move(model)),
+      options_(options) {
+  const std::string where = "RnnOptimizer::RnnOptimizer(): ";
+  if (!model_) throw std::invalid_argument(where + "the model is null");
+  if (!model_->supports_dim(dim())) {
+    std::string dims;
+    for (int d : model_->manifest().dims) dims += (dims.empty() ? "" : ", ") + std::to_string(d);
+    throw std::invalid_argument(where + "the box has " + std::to_string(dim()) +
+                                " dims but the model " + model_->manifest().name +
+                                " supports d in {" + dims + "}");
+  }
+  try {
+    options_.validate();
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(where + e.what());
+  }
+  state_ = std::make_unique<State>(*model_, this->box(), options_, seed);
+}
+
+RnnOptimizer::~RnnOptimizer() = default;
+
+int RnnOptimizer::fallback_count() const { return state_->fallbacks; }
+int RnnOptimizer::restart_count() const { return state_->restarts; }
+int RnnOptimizer::network_steps() const { return state_->session.steps(); }
+Box RnnOptimizer::zoom_box() const { return state_->zoom; }
+
+Eigen::VectorXd RnnOptimizer::do_propose() { return do_propose_batch(1).front(); }
+
+std::vector<Eigen::VectorXd> RnnOptimizer::do_propose_batch(int n) {
+  return state_->workers == 1 ? state_->propose_sequential(*this, n)
+                              : state_->propose_parallel(*this, n);
+}
+
+void RnnOptimizer::do_observe(const Observation& obs) {
+  State& s = *state_;
+  s.ensure_started();
+  if (s.exhausted()) return;  // recorded by the base class; the next proposal restarts
+  s.feed(obs.x, obs.y);
+}
+
+std::string RnnOptimizer::do_name() const { return model_->display_name(); }
+
+namespace {
+
+// The model's shape, written into saved states so that a state is not restored into another model.
+std::vector<long long> model_signature(const Model& model, int d) {
+  const Manifest& m = model.manifest();
+  std::vector<long long> sig{m.architecture == "dnc" ? 1 : 0, m.hidden_size, m.num_layers,
+                             m.d_max, m.feature_width(), m.parallel_workers, m.horizon, d};
+  if (m.dnc) {
+    sig.push_back(m.dnc->memory_slots);
+    sig.push_back(m.dnc->word_size);
+    sig.push_back(m.dnc->read_heads);
+  }
+  return sig;
+}
+
+}  // namespace
+
+std::string RnnOptimizer::save_state() const {
+  const State& s = *state_;
+  internal::StateWriter w;
+  w.tag(kStateMagic);
+  w.integer(kStateVersion);
+  w.tag("model");
+  const auto sig = model_signature(*model_, dim());
+  w.integer(static_cast<long long>(sig.size()));
+  for (long long v : sig) w.integer(v);
+  w.tag("history");
+  w.integer(static_cast<long long>(history().size()));
+  for (const Observation& o : history()) {
+    w.reals(o.x);
+    w.real(o.y);
+  }
+  w.tag("pending");
+  w.integer(static_cast<long long>(pending().size()));
+  for (const Eigen::VectorXd& x : pending()) w.reals(x);
+  w.tag("rng");
+  w.text(s.rng.state());
+  w.tag("counters");
+  w.integer(s.fallbacks);
+  w.integer(s.restarts);
+  w.integer(s.fresh ? 1 : 0);
+  w.tag("zoom");
+  w.reals(s.zoom.lower);
+  w.reals(s.zoom.upper);
+  w.tag("session");
+  w.integer(s.session.steps());
+  const auto stats = s.session.normaliser().stats();
+  w.integer(stats.count);
+  w.real(stats.mean);
+  w.real(stats.m2);
+  w.real(stats.min);
+  const internal::NetworkState& ns = s.session.state();
+  for (std::size_t l = 0; l < ns.lstm.concat.size(); ++l) {
+    w.reals(ns.lstm.concat[l]);
+    w.reals(ns.lstm.c[l]);
+  }
+  if (ns.dnc) {
+    const internal::DncState& m = *ns.dnc;
+    w.reals(m.memory);
+    w.reals(m.usage);
+    w.reals(m.precedence);
+    w.reals(m.link);
+    w.reals(m.read_weights);
+    w.reals(m.write_weights);
+    w.reals(m.read_vectors);
+  }
+  w.reals(ns.output);
+  w.tag("ready");
+  w.integer(static_cast<long long>(s.ready.size()));
+  for (const Eigen::VectorXd& x : s.ready) w.reals(x);
+  w.tag("end");
+  return w.str();
+}
+
+void RnnOptimizer::restore_state(const std::string& text) {
+  internal::StateReader r(text, "RnnOptimizer::restore_state()");
+  r.expect(kStateMagic);
+  if (r.integer() != kStateVersion) r.fail("unsupported state version");
+  r.expect("model");
+  const auto sig = model_signature(*model_, dim());
+  if (r.integer() != static_cast<long long>(sig.size())) {
+    r.fail("the state was saved with another model or dimension");
+  }
+  for (long long v : sig) {
+    if (r.integer() != v) r.fail("the state was saved with another model or dimension");
+  }
+  const int d = dim();
+  auto read_vector = [&](Eigen::Index n) {
+    Eigen::VectorXd v(n);
+    r.reals(v.data(), n);
+    return v;
+  };
+  auto count = [&](long long limit) {
+    const long long n = r.integer();
+    if (n < 0 || n > limit) r.fail("malformed saved state: bad count " + std::to_string(n));
+    return static_cast<std::size_t>(n);
+  };
+  r.expect("history");
+  std::vector<Observation> history(count(100'000'000));
+  for (Observation& o : history) {
+    o.x = read_vector(d);
+    o.y = r.real();
+  }
+  r.expect("pending");
+  std::vector<Eigen::VectorXd> pending(count(100'000'000));
+  for (Eigen::VectorXd& x : pending) x = read_vector(d);
+
+  State s(*model_, box(), options_, 0);
+  r.expect("rng");
+  try {
+    s.rng.set_state(r.text());
+  } catch (const std::invalid_argument&) {
+    r.fail("malformed generator state");
+  }
+  r.expect("counters");
+  s.fallbacks = static_cast<int>(r.integer());
+  s.restarts = static_cast<int>(r.integer());
+  s.fresh = r.integer() != 0;
+  r.expect("zoom");
+  s.zoom = Box{read_vector(d), read_vector(d)};
+  try {
+    s.zoom.validate("zoom box");
+  } catch (const std::invalid_argument& e) {
+    r.fail(std::string("malformed saved state: ") + e.what());
+  }
+  r.expect("session");
+  s.session.set_steps(static_cast<int>(r.integer()));
+  internal::YNormaliser::Stats stats;
+  stats.count = static_cast<long>(r.integer());
+  stats.mean = r.real();
+  stats.m2 = r.real();
+  stats.min = r.real();
+  s.session.normaliser().set_stats(stats);
+  internal::NetworkState& ns = s.session.state();
+  for (std::size_t l = 0; l < ns.lstm.concat.size(); ++l) {
+    r.reals(ns.lstm.concat[l].data(), ns.lstm.concat[l].size());
+    r.reals(ns.lstm.c[l].data(), ns.lstm.c[l].size());
+  }
+  if (ns.dnc) {
+    internal::DncState& m = *ns.dnc;
+    r.reals(m.memory.data(), m.memory.size());
+    r.reals(m.usage.data(), m.usage.size());
+    r.reals(m.precedence.data(), m.precedence.size());
+    r.reals(m.link.data(), m.link.size());
+    r.reals(m.read_weights.data(), m.read_weights.size());
+    r.reals(m.write_weights.data(), m.write_weights.size());
+    r.reals(m.read_vectors.data(), m.read_vectors.size());
+  }
+  r.reals(ns.output.data(), ns.output.size());
+  r.expect("ready");
+  const std::size_t ready = count(1'000'000);
+  for (std::size_t i = 0; i < ready; ++i) s.ready.push_back(read_vector(d));
+  r.expect("end");
+
+  // Everything parsed: commit.
+  restore_base_state(std::move(history), std::move(pending));
+  *state_ = std::move(s);
+}
+
+}  // namespace rnnopt
