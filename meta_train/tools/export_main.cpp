@@ -1,0 +1,61 @@
+// rnnopt-export: writes the model of a training run (its last checkpoint) as an rnnopt model file
+// (.safetensors with the manifest and a golden trace produced by the Torch module).
+//
+//   rnnopt-export runs/lstm-oi-d2 --out models/lstm-oi-d2.safetensors
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <string>
+
+#include "meta_train/trainer.h"
+#include "optimizer/model_file.h"
+
+#ifndef RNNOPT_GIT_COMMIT
+#define RNNOPT_GIT_COMMIT "unknown"
+#endif
+
+int main(int argc, char** argv) {
+  CLI::App app{"rnnopt-export: exports the model of an rnnopt-meta-train run folder"};
+  std::string run_dir, out, name;
+  app.add_option("RUN_DIR", run_dir, "run folder written by rnnopt-meta-train")->required();
+  app.add_option("--out", out, "model file to write (models/NAME.safetensors)")->required();
+  app.add_option("--name", name, "model name in the manifest (default: the file's stem)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    namespace fs = std::filesystem;
+    const fs::path dir(run_dir);
+    nlohmann::json doc = rnnopt::train::load_config_json((dir / "config.json").string());
+    doc["name"] = name.empty() ? fs::path(out).stem().string() : name;
+    const rnnopt::train::TrainConfig config = rnnopt::train::config_from_json(doc);
+    rnnopt::train::Trainer trainer(config, {.threads = 1, .compute_known_minima = false});
+    const fs::path checkpoint = dir / "checkpoint.pt";
+    if (!fs::exists(checkpoint)) throw std::runtime_error("no checkpoint in " + dir.string());
+    trainer.load_checkpoint(checkpoint.string());
+    const std::time_t now = std::time(nullptr);
+    char date[32];
+    std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+    const nlohmann::json info = {{"git_commit", RNNOPT_GIT_COMMIT},
+                                 {"date", date},
+                                 {"run_dir", run_dir},
+                                 {"command", "rnnopt-meta-train --config " +
+                                                 (dir / "config.json").string() + " --out " +
+                                                 run_dir}};
+    const rnnopt::ModelFile file = trainer.export_model(info);
+    if (fs::path(out).has_parent_path()) fs::create_directories(fs::path(out).parent_path());
+    rnnopt::write_model_file(out, file);
+    std::cout << "wrote " << out << " (" << config.architecture << ", iteration "
+              << trainer.iteration() << ", golden trace of " << file.manifest.golden_trace->y.size()
+              << " steps)" << std::endl;
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "rnnopt-export: error: " << e.what() << std::endl;
+    return 1;
+  }
+}

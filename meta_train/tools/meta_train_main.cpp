@@ -1,0 +1,248 @@
+// rnnopt-meta-train: meta-trains an LSTM or DNC optimizer on GP prior samples (meta_train/README.md).
+//
+//   rnnopt-meta-train --config meta_train/configs/lstm-oi-d2.json --out runs/lstm-oi-d2
+//   rnnopt-meta-train --out runs/lstm-oi-d2 --resume          # continues exactly
+#include <CLI/CLI.hpp>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "meta_train/trainer.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::atomic<int> g_signal{0};
+extern "C" void on_signal(int sig) { g_signal.store(sig); }
+
+void write_atomically(const fs::path& path, const std::string& text) {
+  const fs::path tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) throw std::runtime_error("cannot write " + tmp.string());
+  }
+  fs::rename(tmp, path);
+}
+
+// Keeps the metrics lines up to `iteration` (those written after the last checkpoint are redone).
+void truncate_metrics(const fs::path& path, int iteration) {
+  std::ifstream in(path);
+  if (!in) return;
+  std::string line, kept;
+  while (std::getline(in, line)) {
+    const json j = json::parse(line, nullptr, false);
+    if (!j.is_discarded() && j.value("iteration", 0) <= iteration) kept += line + "\n";
+  }
+  write_atomically(path, kept);
+}
+
+std::string hms(double seconds) {
+  const long s = static_cast<long>(seconds);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
+  return buf;
+}
+
+// Training and validation curves as a PNG through gnuplot (best effort: a warning on failure).
+void plot_curves(const fs::path& run_dir) {
+  std::ifstream in(run_dir / "metrics.jsonl");
+  std::ofstream train(run_dir / "train.tsv"), val(run_dir / "validation.tsv");
+  std::string line;
+  while (std::getline(in, line)) {
+    const json j = json::parse(line, nullptr, false);
+    if (j.is_discarded()) continue;
+    if (j.value("type", "") == "train") {
+      train << j["iteration"] << '\t' << j["loss"].get<double>() << '\t' << j["horizon"] << '\n';
+    } else if (j.value("type", "") == "validation") {
+      val << j["iteration"] << '\t' << j["mean_regret"].get<double>() << '\t'
+          << j["ci95"].get<double>() << '\n';
+    }
+  }
+  train.close();
+  val.close();
+  const fs::path script = run_dir / "curves.gp";
+  std::ofstream gp(script);
+  gp << "set terminal pngcairo size 1000,700 noenhanced\n"
+     << "set output '" << (run_dir / "curves.png").string() << "'\n"
+     << "set multiplot layout 2,1\n"
+     << "set title 'training loss (mean over the batch of the summed loss)'\n"
+     << "set xlabel 'iteration'\nset grid\n"
+     << "plot '" << (run_dir / "train.tsv").string() << "' using 1:2 with lines title 'loss'\n"
+     << "set title 'validation: mean regret at the horizon, 95% interval'\n"
+     << "set logscale y\n"
+     << "plot '" << (run_dir / "validation.tsv").string()
+     << "' using 1:2:3 with yerrorlines title 'regret'\n"
+     << "unset multiplot\n";
+  gp.close();
+  const std::string cmd = "gnuplot '" + script.string() + "' 2>/dev/null";
+  if (std::system(cmd.c_str()) != 0) {
+    // pngcairo may be missing in gnuplot-nox; fall back to the plain png terminal.
+    const std::string fallback = "sed -i 's/pngcairo/png/' '" + script.string() + "' && gnuplot '" +
+                                 script.string() + "'";
+    if (std::system(fallback.c_str()) != 0) {
+      std::cerr << "warning: gnuplot failed; curves.png not written\n";
+    }
+  }
+}
+
+json validation_json(const rnnopt::train::ValidationResult& v) {
+  return json{{"type", "validation"}, {"iteration", v.iteration}, {"horizon", v.horizon},
+              {"functions", v.functions}, {"mean_regret", v.mean_regret}, {"ci95", v.ci95}};
+}
+
+int run(int argc, char** argv) {
+  CLI::App app{
+      "rnnopt-meta-train: meta-trains an LSTM/DNC black-box optimizer on GP prior samples "
+      "(Chen et al. 2017) and writes checkpoints, metrics.jsonl and curves.png to RUN_DIR."};
+  std::string config_path, out_dir, device = "cpu";
+  std::vector<std::string> sets;
+  bool resume = false;
+  int threads = 2;
+  app.add_option("--config", config_path, "JSON config file (meta_train/configs/*.json)");
+  app.add_option("--set", sets, "override a config field, key=value (dotted keys: prior.variance)");
+  app.add_option("--out", out_dir, "run folder (created)")->required();
+  app.add_flag("--resume", resume, "continue the run in --out from its checkpoint, exactly");
+  app.add_option("--threads", threads, "LibTorch threads")->check(CLI::PositiveNumber);
+  app.add_option("--device", device, "cpu or cuda (when this LibTorch has CUDA)")
+      ->check(CLI::IsMember({"cpu", "cuda"}));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  const fs::path run_dir(out_dir);
+  const fs::path checkpoint = run_dir / "checkpoint.pt";
+  json doc;
+  if (resume) {
+    if (!fs::exists(checkpoint)) throw std::runtime_error("--resume: no " + checkpoint.string());
+    doc = rnnopt::train::load_config_json((run_dir / "config.json").string());
+  } else {
+    if (config_path.empty()) throw std::runtime_error("--config FILE is required (or --resume)");
+    if (fs::exists(checkpoint)) {
+      throw std::runtime_error(run_dir.string() + " already holds a run; use --resume or another --out");
+    }
+    doc = rnnopt::train::load_config_json(config_path);
+  }
+  for (const auto& s : sets) rnnopt::train::apply_override(doc, s);
+  const rnnopt::train::TrainConfig config = rnnopt::train::config_from_json(doc);
+  fs::create_directories(run_dir);
+  write_atomically(run_dir / "config.json", rnnopt::train::config_to_json(config).dump(2) + "\n");
+  std::cout << "seed: " << config.seed << " (the run is reproduced by its config.json, which records it)\n"
+            << "config: " << (run_dir / "config.json").string() << "\n"
+            << "model: " << config.architecture << " " << config.num_layers << "x"
+            << config.hidden_size << ", loss " << config.loss << ", dims";
+  for (int d : config.dims) std::cout << ' ' << d;
+  std::cout << ", batch " << config.batch_size << ", steps " << config.steps << ", threads "
+            << threads << std::endl;
+
+  rnnopt::train::Trainer trainer(config, {.threads = threads, .device = device});
+  const fs::path metrics_path = run_dir / "metrics.jsonl";
+  if (resume) {
+    trainer.load_checkpoint(checkpoint.string());
+    truncate_metrics(metrics_path, trainer.iteration());
+    std::cout << "resumed at iteration " << trainer.iteration() << std::endl;
+  } else {
+    std::ofstream(metrics_path, std::ios::trunc);
+  }
+  std::ofstream metrics(metrics_path, std::ios::app);
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+
+  rnnopt::train::ValidationResult last_val;
+  bool have_val = false;
+  if (trainer.iteration() == 0) {
+    last_val = trainer.validate();
+    have_val = true;
+    metrics << validation_json(last_val).dump() << std::endl;
+    std::cout << "untrained: validation regret " << last_val.mean_regret << " +- "
+              << last_val.ci95 << " (T=" << last_val.horizon << ", " << last_val.functions
+              << " functions)" << std::endl;
+  }
+  const bool tty = isatty(STDOUT_FILENO) != 0;
+  const auto start = std::chrono::steady_clock::now();
+  const int first = trainer.iteration();
+  while (trainer.iteration() < config.steps && g_signal.load() == 0) {
+    const rnnopt::train::StepStats s = trainer.train_step();
+    metrics << json{{"type", "train"},
+                    {"iteration", s.iteration},
+                    {"horizon", s.horizon},
+                    {"d", s.d},
+                    {"loss", s.loss},
+                    {"mean_best_y", s.mean_best_y},
+                    {"grad_norm", s.grad_norm},
+                    {"lr", s.lr},
+                    {"seconds", s.seconds},
+                    {"t_sampler", s.timing.sampler},
+                    {"t_forward", s.timing.forward},
+                    {"t_gp", s.timing.gp_eval},
+                    {"t_loss", s.timing.loss},
+                    {"t_backward", s.timing.backward},
+                    {"t_update", s.timing.update}}
+                   .dump()
+            << '\n';
+    if (s.iteration % config.validate_every == 0 || s.iteration == config.steps) {
+      last_val = trainer.validate();
+      have_val = true;
+      metrics << validation_json(last_val).dump() << '\n';
+    }
+    if (s.iteration % config.checkpoint_every == 0) {
+      metrics.flush();
+      trainer.save_checkpoint(checkpoint.string());
+    }
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double rate = (s.iteration - first) / elapsed;
+    const double eta = rate > 0 ? (config.steps - s.iteration) / rate : 0.0;
+    if (tty || s.iteration % 10 == 0 || s.iteration == config.steps) {
+      std::ostringstream line;
+      line.precision(4);
+      line << "[" << s.iteration << "/" << config.steps << "] loss " << s.loss << " T "
+           << s.horizon << " | val regret ";
+      if (have_val) {
+        line << last_val.mean_regret << " +- " << last_val.ci95 << " @" << last_val.iteration;
+      } else {
+        line << "-";
+      }
+      line << " | " << rate << " it/s | ETA " << hms(eta);
+      std::cout << (tty ? "\r" : "") << line.str() << (tty ? "   " : "\n") << std::flush;
+    }
+  }
+  if (tty) std::cout << '\n';
+  metrics.flush();
+  trainer.save_checkpoint(checkpoint.string());
+  plot_curves(run_dir);
+  if (g_signal.load() != 0) {
+    std::cout << "interrupted at iteration " << trainer.iteration()
+              << "; checkpoint saved, continue with --resume" << std::endl;
+    return 128 + g_signal.load();
+  }
+  std::cout << "done: " << trainer.iteration() << " iterations; checkpoint "
+            << checkpoint.string() << "; export with rnnopt-export " << run_dir.string()
+            << " --out models/NAME.safetensors" << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "rnnopt-meta-train: error: " << e.what() << std::endl;
+    return 1;
+  }
+}

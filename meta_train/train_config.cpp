@@ -1,0 +1,276 @@
+#include "meta_train/train_config.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <stdexcept>
+
+namespace rnnopt::train {
+namespace {
+
+using nlohmann::json;
+
+[[noreturn]] void fail(const std::string& what) {
+  throw std::invalid_argument("TrainConfig::validate(): " + what);
+}
+
+template <class T>
+void read(const json& doc, const char* key, T& out, std::set<std::string>& seen) {
+  seen.insert(key);
+  if (!doc.contains(key)) return;
+  try {
+    out = doc.at(key).get<T>();
+  } catch (const json::exception& e) {
+    throw std::invalid_argument(std::string("config_from_json(): field '") + key +
+                                "' has the wrong type (" + doc.at(key).dump() + ")");
+  }
+}
+
+void reject_unknown(const json& doc, const std::set<std::string>& seen, const std::string& where) {
+  for (const auto& [key, value] : doc.items()) {
+    if (!seen.contains(key)) {
+      throw std::invalid_argument("config_from_json(): unknown field '" + where + key + "'");
+    }
+  }
+}
+
+std::string kernel_name(functions::GpKernel k) {
+  return k == functions::GpKernel::kRbf ? "rbf" : "matern52";
+}
+std::string ls_kind_name(functions::LengthScaleDistribution::Kind k) {
+  switch (k) {
+    case functions::LengthScaleDistribution::Kind::kFixed: return "fixed";
+    case functions::LengthScaleDistribution::Kind::kUniform: return "uniform";
+    default: return "loguniform";
+  }
+}
+
+}  // namespace
+
+int TrainConfig::effective_d_max() const {
+  if (d_max > 0) return d_max;
+  return dims.empty() ? 0 : *std::max_element(dims.begin(), dims.end());
+}
+
+int TrainConfig::effective_validation_horizon() const {
+  return validation_horizon > 0 ? validation_horizon : horizon_end;
+}
+
+int TrainConfig::horizon_at(int step) const {
+  if (horizon_end <= horizon_start) return horizon_end;
+  const int increments = (horizon_end - horizon_start + horizon_increment - 1) / horizon_increment;
+  const double ramp_steps = ramp_fraction * steps;
+  // Stage k (0..increments) covers [k, k+1) * ramp_steps / (increments + 1).
+  const int stage = ramp_steps <= 0.0
+                        ? increments
+                        : static_cast<int>(std::floor(step * (increments + 1) / ramp_steps));
+  return std::min(horizon_end, horizon_start + horizon_increment * std::min(stage, increments));
+}
+
+void TrainConfig::validate() const {
+  if (architecture != "lstm" && architecture != "dnc") fail("architecture must be lstm or dnc");
+  if (hidden_size < 1 || num_layers < 1) fail("hidden_size and num_layers must be >= 1");
+  if (architecture == "dnc" && (memory_slots < 1 || word_size < 1 || read_heads < 1)) {
+    fail("memory_slots, word_size, read_heads must be >= 1");
+  }
+  if (dims.empty()) fail("dims must not be empty");
+  const int dm = effective_d_max();
+  if (dm < 1 || dm > 64) fail("d_max must be in [1, 64]");
+  for (int d : dims) {
+    if (d < 1 || d > dm) fail("every d in dims must be in [1, d_max]");
+  }
+  static const std::set<std::string> known = {"x", "y", "flag", "mask", "budget", "best_y"};
+  std::set<std::string> features;
+  for (const auto& f : input_features) {
+    if (!known.contains(f)) fail("unknown input feature '" + f + "'");
+    if (!features.insert(f).second) fail("input feature '" + f + "' repeated");
+  }
+  if (!features.contains("x") || !features.contains("y")) fail("input_features needs x and y");
+  const bool needs_mask = std::any_of(dims.begin(), dims.end(), [&](int d) { return d < dm; });
+  if (needs_mask && !features.contains("mask")) fail("dims below d_max need the mask feature");
+  if (workers < 1) fail("workers must be >= 1");
+  if (workers > 1 && !features.contains("flag")) fail("workers > 1 needs the flag feature");
+  if (runtime_sigma < 0.0 || runtime_sigma >= 1.0) fail("runtime_sigma must be in [0, 1)");
+  if (output_map != "tanh" && output_map != "clip") fail("output_map must be tanh or clip");
+  if (y_normalisation != "none" && y_normalisation != "running") {
+    fail("y_normalisation must be none or running");
+  }
+  if (!(y_eps > 0.0)) fail("y_eps must be > 0");
+  prior.validate();
+  if (loss != "sum" && loss != "oi" && loss != "ei") fail("loss must be sum, oi or ei");
+  if (!(ei_jitter > 0.0)) fail("ei_jitter must be > 0");
+  if (batch_size < 1 || steps < 1) fail("batch_size and steps must be >= 1");
+  if (!(lr > 0.0) || !(lr_final > 0.0)) fail("lr and lr_final must be > 0");
+  if (horizon_start < 1 || horizon_end < horizon_start || horizon_increment < 1) {
+    fail("horizons need 1 <= horizon_start <= horizon_end and horizon_increment >= 1");
+  }
+  if (horizon_end < workers) fail("horizon_end must be >= workers");
+  if (ramp_fraction < 0.0 || ramp_fraction > 1.0) fail("ramp_fraction must be in [0, 1]");
+  if (validate_every < 1 || validation_functions < 2) {
+    fail("validate_every >= 1 and validation_functions >= 2 required");
+  }
+  if (validation_horizon < 0) fail("validation_horizon must be >= 0");
+  if (checkpoint_every < 1) fail("checkpoint_every must be >= 1");
+}
+
+nlohmann::json load_config_json(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::invalid_argument("load_config_json(): cannot open " + path);
+  try {
+    return nlohmann::json::parse(in, nullptr, true, /*ignore_comments=*/true);
+  } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument("load_config_json(): " + path + ": " + e.what());
+  }
+}
+
+void apply_override(nlohmann::json& doc, const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    throw std::invalid_argument("apply_override(): expected key=value, got '" + assignment + "'");
+  }
+  const std::string key = assignment.substr(0, eq);
+  const std::string text = assignment.substr(eq + 1);
+  nlohmann::json value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (value.is_discarded()) value = text;
+  nlohmann::json* node = &doc;
+  std::size_t start = 0;
+  while (true) {
+    const auto dot = key.find('.', start);
+    const std::string part = key.substr(start, dot == std::string::npos ? dot : dot - start);
+    if (part.empty()) throw std::invalid_argument("apply_override(): empty key in '" + key + "'");
+    if (dot == std::string::npos) {
+      (*node)[part] = value;
+      return;
+    }
+    node = &(*node)[part];
+    start = dot + 1;
+  }
+}
+
+TrainConfig config_from_json(const nlohmann::json& doc) {
+  if (!doc.is_object()) throw std::invalid_argument("config_from_json(): not a JSON object");
+  TrainConfig c;
+  std::set<std::string> seen;
+  read(doc, "name", c.name, seen);
+  read(doc, "seed", c.seed, seen);
+  read(doc, "architecture", c.architecture, seen);
+  read(doc, "hidden_size", c.hidden_size, seen);
+  read(doc, "num_layers", c.num_layers, seen);
+  read(doc, "memory_slots", c.memory_slots, seen);
+  read(doc, "word_size", c.word_size, seen);
+  read(doc, "read_heads", c.read_heads, seen);
+  read(doc, "dims", c.dims, seen);
+  read(doc, "d_max", c.d_max, seen);
+  read(doc, "input_features", c.input_features, seen);
+  read(doc, "output_map", c.output_map, seen);
+  read(doc, "clip_penalty", c.clip_penalty, seen);
+  read(doc, "y_normalisation", c.y_normalisation, seen);
+  read(doc, "y_eps", c.y_eps, seen);
+  read(doc, "loss", c.loss, seen);
+  read(doc, "ei_jitter", c.ei_jitter, seen);
+  read(doc, "batch_size", c.batch_size, seen);
+  read(doc, "steps", c.steps, seen);
+  read(doc, "lr", c.lr, seen);
+  read(doc, "lr_final", c.lr_final, seen);
+  read(doc, "grad_clip", c.grad_clip, seen);
+  read(doc, "horizon_start", c.horizon_start, seen);
+  read(doc, "horizon_end", c.horizon_end, seen);
+  read(doc, "horizon_increment", c.horizon_increment, seen);
+  read(doc, "ramp_fraction", c.ramp_fraction, seen);
+  read(doc, "workers", c.workers, seen);
+  read(doc, "runtime_sigma", c.runtime_sigma, seen);
+  read(doc, "validate_every", c.validate_every, seen);
+  read(doc, "validation_functions", c.validation_functions, seen);
+  read(doc, "validation_horizon", c.validation_horizon, seen);
+  read(doc, "checkpoint_every", c.checkpoint_every, seen);
+  seen.insert("prior");
+  if (doc.contains("prior")) {
+    const json& p = doc.at("prior");
+    if (!p.is_object()) throw std::invalid_argument("config_from_json(): prior must be an object");
+    std::set<std::string> pseen;
+    std::string kernel = kernel_name(c.prior.kernel);
+    read(p, "kernel", kernel, pseen);
+    if (kernel == "rbf") {
+      c.prior.kernel = functions::GpKernel::kRbf;
+    } else if (kernel == "matern52") {
+      c.prior.kernel = functions::GpKernel::kMatern52;
+    } else {
+      throw std::invalid_argument("config_from_json(): prior.kernel must be rbf or matern52");
+    }
+    read(p, "variance", c.prior.variance, pseen);
+    read(p, "num_features", c.prior.num_features, pseen);
+    pseen.insert("length_scale");
+    if (p.contains("length_scale")) {
+      const json& l = p.at("length_scale");
+      std::set<std::string> lseen;
+      std::string kind = ls_kind_name(c.prior.length_scale.kind);
+      read(l, "kind", kind, lseen);
+      using Kind = functions::LengthScaleDistribution::Kind;
+      if (kind == "fixed") {
+        c.prior.length_scale.kind = Kind::kFixed;
+      } else if (kind == "uniform") {
+        c.prior.length_scale.kind = Kind::kUniform;
+      } else if (kind == "loguniform") {
+        c.prior.length_scale.kind = Kind::kLogUniform;
+      } else {
+        throw std::invalid_argument(
+            "config_from_json(): prior.length_scale.kind must be fixed, uniform or loguniform");
+      }
+      read(l, "low", c.prior.length_scale.low, lseen);
+      read(l, "high", c.prior.length_scale.high, lseen);
+      read(l, "per_dimension", c.prior.length_scale.per_dimension, lseen);
+      reject_unknown(l, lseen, "prior.length_scale.");
+    }
+    reject_unknown(p, pseen, "prior.");
+  }
+  reject_unknown(doc, seen, "");
+  c.validate();
+  return c;
+}
+
+nlohmann::json config_to_json(const TrainConfig& c) {
+  json ls = {{"kind", ls_kind_name(c.prior.length_scale.kind)},
+             {"low", c.prior.length_scale.low},
+             {"high", c.prior.length_scale.high},
+             {"per_dimension", c.prior.length_scale.per_dimension}};
+  json prior = {{"kernel", kernel_name(c.prior.kernel)},
+                {"variance", c.prior.variance},
+                {"num_features", c.prior.num_features},
+                {"length_scale", ls}};
+  return json{{"name", c.name},
+              {"seed", c.seed},
+              {"architecture", c.architecture},
+              {"hidden_size", c.hidden_size},
+              {"num_layers", c.num_layers},
+              {"memory_slots", c.memory_slots},
+              {"word_size", c.word_size},
+              {"read_heads", c.read_heads},
+              {"dims", c.dims},
+              {"d_max", c.d_max},
+              {"input_features", c.input_features},
+              {"output_map", c.output_map},
+              {"clip_penalty", c.clip_penalty},
+              {"y_normalisation", c.y_normalisation},
+              {"y_eps", c.y_eps},
+              {"prior", prior},
+              {"loss", c.loss},
+              {"ei_jitter", c.ei_jitter},
+              {"batch_size", c.batch_size},
+              {"steps", c.steps},
+              {"lr", c.lr},
+              {"lr_final", c.lr_final},
+              {"grad_clip", c.grad_clip},
+              {"horizon_start", c.horizon_start},
+              {"horizon_end", c.horizon_end},
+              {"horizon_increment", c.horizon_increment},
+              {"ramp_fraction", c.ramp_fraction},
+              {"workers", c.workers},
+              {"runtime_sigma", c.runtime_sigma},
+              {"validate_every", c.validate_every},
+              {"validation_functions", c.validation_functions},
+              {"validation_horizon", c.validation_horizon},
+              {"checkpoint_every", c.checkpoint_every}};
+}
+
+}  // namespace rnnopt::train

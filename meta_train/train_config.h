@@ -1,0 +1,89 @@
+// rnnopt/meta_train/train_config.h: the configuration of one meta-training run (Torch-free).
+//
+// A run is described by a JSON document (meta_train/configs/*.json); every field can be
+// overridden from the command line with `--set key=value` (dotted keys reach nested fields, the
+// value is parsed as JSON when it parses, as a string otherwise). The parsed TrainConfig is
+// validated once and recorded in the run folder and in the exported model's manifest.
+//
+//   nlohmann::json doc = rnnopt::train::load_config_json("meta_train/configs/lstm-oi-d2.json");
+//   rnnopt::train::apply_override(doc, "steps=200");
+//   rnnopt::train::TrainConfig cfg = rnnopt::train::config_from_json(doc);   // validates
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "functions/gp_sample.h"
+
+namespace rnnopt::train {
+
+struct TrainConfig {
+  std::string name = "lstm-oi-d2";
+  std::uint64_t seed = 1;
+
+  // Network (optimizer/MODEL_FORMAT.md section 4).
+  std::string architecture = "lstm";  // "lstm" or "dnc"
+  int hidden_size = 128;
+  int num_layers = 2;
+  int memory_slots = 16;  // DNC only
+  int word_size = 16;
+  int read_heads = 2;
+  std::vector<int> dims = {2};  // problem dimensions trained on (one per iteration, uniformly)
+  int d_max = 0;                // 0: max(dims)
+  std::vector<std::string> input_features = {"x", "y"};
+  std::string output_map = "tanh";  // "tanh" or "clip"
+  double clip_penalty = 1.0;        // weight of sum relu(|o| - 1) for "clip"
+  std::string y_normalisation = "running";  // "none" or "running"
+  double y_eps = 1e-6;
+
+  // Training distribution.
+  functions::GpPrior prior;
+
+  // Loss and optimisation.
+  std::string loss = "oi";  // "sum", "oi" or "ei"
+  double ei_jitter = 1e-4;  // added to the kernel diagonal (times the variance) in the EI loss
+  int batch_size = 128;
+  int steps = 10000;
+  double lr = 5e-3;
+  double lr_final = 1e-4;  // exponential decay from lr to lr_final over `steps`
+  double grad_clip = 1.0;  // global gradient norm; <= 0 disables
+
+  // Curriculum on the horizon T: start, start + increment, ..., end; the ramp takes
+  // ramp_fraction of the steps in equal stages, then T stays at end.
+  int horizon_start = 10;
+  int horizon_end = 100;
+  int horizon_increment = 10;
+  double ramp_fraction = 0.5;
+
+  // Parallel training (reference/paper.md section 4).
+  int workers = 1;
+  double runtime_sigma = 0.2;
+
+  // Validation on held-out functions (seeds disjoint from the training ones).
+  int validate_every = 100;
+  int validation_functions = 64;
+  int validation_horizon = 0;  // 0: horizon_end
+
+  int checkpoint_every = 500;
+
+  int effective_d_max() const;
+  int effective_validation_horizon() const;
+  // The horizon T of the curriculum at 0-based iteration `step`.
+  int horizon_at(int step) const;
+  // Throws std::invalid_argument("TrainConfig::validate(): <field> ...").
+  void validate() const;
+};
+
+// Reads a JSON config file. Throws std::invalid_argument naming the file on failure.
+nlohmann::json load_config_json(const std::string& path);
+// Applies "a.b=value" to doc (creating nested objects as needed). Throws std::invalid_argument
+// for a string without '=' or an empty key.
+void apply_override(nlohmann::json& doc, const std::string& assignment);
+// Parses and validates; unknown keys are rejected (a misspelt override must not pass silently).
+TrainConfig config_from_json(const nlohmann::json& doc);
+// The full configuration (every field, defaults included) as JSON; config_from_json inverts it.
+nlohmann::json config_to_json(const TrainConfig& config);
+
+}  // namespace rnnopt::train
