@@ -5,6 +5,12 @@
 // optimizer/rnn_optimizer.h builds the engine's model from a ModelFile and replays its golden
 // trace). The meta-trainer writes models through write_model_file().
 //
+// Reading never trusts the bytes: every length, offset and size is checked before anything is
+// allocated, JSON nesting is bounded, and the network sizes are bounded by the kMax* limits below
+// (so that a hostile file cannot make the engine allocate or compute without bound). Every
+// problem throws rnnopt::ModelError; anything else escaping the reader is a bug (the libFuzzer
+// target in optimizer/fuzz/ holds this).
+//
 //   rnnopt::ModelFile file = rnnopt::read_model_file("models/lstm-oi.safetensors");
 //   std::cout << file.manifest.architecture << " H=" << file.manifest.hidden_size << "\n";
 //   rnnopt::write_model_file("copy.safetensors", file);     // atomic: temp file + rename
@@ -26,11 +32,26 @@ class ModelError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Bounds a reader enforces beyond MODEL_FORMAT.md section 2 (a file outside them is rejected).
+inline constexpr std::uint64_t kMaxHeaderBytes = 100'000'000;  // JSON header (MODEL_FORMAT.md)
+inline constexpr std::uint64_t kMaxModelFileBytes = std::uint64_t{1} << 31;  // whole file, 2 GiB
+inline constexpr int kMaxJsonDepth = 64;          // nesting of the header and of the manifest
+inline constexpr int kMaxDim = 64;                // d_max (MODEL_FORMAT.md)
+inline constexpr int kMaxHiddenSize = 8192;       // H
+inline constexpr int kMaxLayers = 16;             // L
+inline constexpr int kMaxMemorySlots = 1024;      // DNC N (the link matrix is N x N)
+inline constexpr int kMaxWordSize = 1024;         // DNC W
+inline constexpr int kMaxReadHeads = 16;          // DNC R
+inline constexpr int kMaxHorizon = 1'000'000;     // training horizon T
+inline constexpr int kMaxParallelWorkers = 1024;  // parallel_workers
+inline constexpr int kMaxGoldenSteps = 10'000;    // length of the golden trace
+
 // One F32 tensor, row-major.
 struct Tensor {
   std::vector<std::int64_t> shape;
   std::vector<float> data;  // prod(shape) values
 
+  // prod(shape) (1 for a scalar, shape {}). Requires non-negative entries.
   std::int64_t numel() const;
 };
 
@@ -72,11 +93,16 @@ struct Manifest {
   std::string training_json = "{}";  // the free-form "training" object, serialised JSON
   std::optional<GoldenTrace> golden_trace;
 
-  // Width F of the feature vector (MODEL_FORMAT.md section 3).
+  // Width F of the feature vector (MODEL_FORMAT.md section 3); unknown features count 0.
   int feature_width() const;
-  // Throws ModelError("<source>: ...") naming the first failed check of MODEL_FORMAT.md section 2.
+  // Throws ModelError("<source>: manifest: ...") naming the first failed check of
+  // MODEL_FORMAT.md section 2, of the kMax* limits above, of the golden trace (d in dims, len(y) ==
+  // len(queries) in [1, kMaxGoldenSteps], d finite values in [-1, 1] per query, finite y, tolerance
+  // finite and > 0) and of training_json (a JSON object).
   void validate(const std::string& source) const;
-  // The tensor names and shapes this manifest requires (MODEL_FORMAT.md section 4).
+  // The tensor names and shapes this manifest requires (MODEL_FORMAT.md section 4): for "lstm"
+  // lstm.{l}.w_ih/w_hh/b and head.w/b; for "dnc" controller.{l}.w_ih/w_hh/b, interface.w/b and
+  // head.w/b. Throws ModelError (source "Manifest::expected_tensors()") if validate() fails.
   std::map<std::string, std::vector<std::int64_t>> expected_tensors() const;
 };
 
@@ -85,19 +111,35 @@ struct ModelFile {
   std::map<std::string, Tensor> tensors;
 };
 
-// Parses the manifest JSON text. Throws ModelError naming `source` and the problem.
+// Parses the manifest JSON text and validates it (Manifest::validate). Required keys:
+// format_version (checked first, so a newer file reports its version), name, architecture,
+// hidden_size, num_layers, dnc (iff "dnc"), d_max, dims, input_features, output_map,
+// y_normalisation {kind, eps (optional, default 1e-6)}, horizon, parallel_workers; optional:
+// training (an object), golden_trace {d, y, queries, tolerance (optional, default 1e-4)}. Unknown
+// keys are ignored. Throws ModelError("<source>: manifest: ...") naming the problem.
 Manifest parse_manifest(const std::string& json_text, const std::string& source);
-// The manifest as JSON text (the inverse of parse_manifest).
+// The manifest as JSON text (the inverse of parse_manifest; doubles round-trip exactly). Does not
+// validate. Throws ModelError if a string is not valid UTF-8 or training_json is not JSON.
 std::string manifest_to_json(const Manifest& manifest);
 
 // Reads and checks a model file: layout, manifest, and the presence and shape of every tensor the
-// manifest requires (the golden trace is not replayed here). Throws ModelError naming `path`.
+// manifest requires (the golden trace is not replayed here). Besides the checks of MODEL_FORMAT.md
+// section 1 it rejects unexpected tensors, gaps or trailing bytes in the data section (tensors are
+// tightly packed) and non-finite weights. Throws ModelError("<path>: ...") naming the problem.
 ModelFile read_model_file(const std::string& path);
 // The same from bytes already in memory; `source` names them in errors (used by the fuzzer).
 ModelFile parse_model_bytes(std::span<const std::uint8_t> bytes, const std::string& source);
 
-// Writes `file` (after validating its manifest and tensor shapes) atomically: a temporary file in
-// the same folder, flushed, then renamed over `path`. Throws ModelError on any failure.
+// The bytes of `file` as a model file: tensors in name order, tightly packed, the JSON header
+// padded with spaces so that the data section starts at a multiple of 8 bytes. Validates like
+// write_model_file; throws ModelError("<source>: ...") naming the problem.
+std::vector<std::uint8_t> model_file_bytes(const ModelFile& file,
+                                           const std::string& source = "model_file_bytes()");
+
+// Writes `file` atomically: validates the manifest, checks that the tensors are exactly the
+// expected ones (names, shapes, prod(shape) finite values), writes a temporary file in the same
+// folder, flushes it to disk, then renames it over `path`. On any failure nothing is left behind
+// and an existing file at `path` is unchanged. Throws ModelError("<path>: ...") naming the problem.
 void write_model_file(const std::string& path, const ModelFile& file);
 
 }  // namespace rnnopt
