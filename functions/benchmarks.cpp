@@ -37,8 +37,9 @@ double goldstein_price(const VectorXd& x) {
   const double q = 2.0 * x1 - 3.0 * x2;
   const double a =
       1.0 + p * p * (19.0 - 14.0 * x1 + 3.0 * x1 * x1 - 14.0 * x2 + 6.0 * x1 * x2 + 3.0 * x2 * x2);
-  const double b = 30.0 + q * q * (18.0 - 32.0 * x1 + 12.0 * x1 * x1 + 48.0 * x2 -
-                                   36.0 * x1 * x2 + 27.0 * x2 * x2);
+  const double b =
+      30.0 +
+      q * q * (18.0 - 32.0 * x1 + 12.0 * x1 * x1 + 48.0 * x2 - 36.0 * x1 * x2 + 27.0 * x2 * x2);
   return a * b;
 }
 
@@ -185,7 +186,7 @@ Benchmark::Spec make_spec(const Entry& e, int d) {
     s.formula = rosenbrock;
     s.minimisers = {VectorXd::Ones(d)};
     s.minimum_bounds_whole_space = true;  // a sum of squares, 0 at (1,...,1)
-  } else {  // ackley
+  } else {                                // ackley
     cube(-32.768, 32.768);
     s.formula = ackley;
     s.minimisers = {VectorXd::Zero(d)};
@@ -225,8 +226,8 @@ BenchmarkPtr build_base(std::string_view where, std::string_view text, int d_arg
   }
   const int min_d = std::string_view(entry->name) == "rosenbrock" ? 2 : 1;
   if (d < min_d) {
-    fail(where, std::string(entry->name) + " needs d >= " + std::to_string(min_d) + ", got d=" +
-                    std::to_string(d));
+    fail(where, std::string(entry->name) + " needs d >= " + std::to_string(min_d) +
+                    ", got d=" + std::to_string(d));
   }
   return std::make_shared<const Benchmark>(make_spec(*entry, d));
 }

@@ -34,8 +34,8 @@ class Benchmark final : public Objective {
     // The formula, defined (analytic) on all of R^d, not only on the box: random instances
     // evaluate it at points their transformation maps outside the box.
     std::function<double(const Eigen::VectorXd&)> formula;
-    double minimum = 0.0;                        // the global minimum on the box
-    std::vector<Eigen::VectorXd> minimisers;     // every known global minimiser, inside the box
+    double minimum = 0.0;                     // the global minimum on the box
+    std::vector<Eigen::VectorXd> minimisers;  // every known global minimiser, inside the box
     // True when `minimum` is also a lower bound of the formula on all of R^d (Branin,
     // Rosenbrock, Ackley): an instance whose box still contains a minimiser then keeps the
     // minimum without a numerical search.

@@ -1,9 +1,10 @@
 // rnnopt/functions/gp_sample.h: functions drawn from a Gaussian-process prior on [-1,1]^d.
 //
-// The paper meta-trains and tests its optimizers on GP prior samples (reference/paper.md, section 2).
-// Here a sample is a random-Fourier-feature function (Rahimi & Recht 2007)
+// The paper meta-trains and tests its optimizers on GP prior samples (reference/paper.md, section
+// 2). Here a sample is a random-Fourier-feature function (Rahimi & Recht 2007)
 //
-//   f(x) = scale * sum_m weight[m] * cos(omega.row(m) . x + phase[m]),   scale = sqrt(2 variance / M)
+//   f(x) = scale * sum_m weight[m] * cos(omega.row(m) . x + phase[m]),   scale = sqrt(2 variance /
+//   M)
 //
 // whose covariance converges to the kernel as M grows. omega already includes the length-scales
 // (omega = z / ell, with z ~ N(0, I) for RBF and a multivariate Student-t with 5 degrees of freedom
@@ -35,7 +36,7 @@ enum class GpKernel { kRbf, kMatern52 };
 struct LengthScaleDistribution {
   enum class Kind { kFixed, kUniform, kLogUniform };
   Kind kind = Kind::kFixed;
-  double low = 0.3;   // the fixed value for kFixed; the range [low, high] otherwise
+  double low = 0.3;  // the fixed value for kFixed; the range [low, high] otherwise
   double high = 0.3;
   bool per_dimension = false;
 };
