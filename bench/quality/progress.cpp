@@ -1,0 +1,122 @@
+#include "bench/quality/progress.h"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+
+namespace rnnopt::bench {
+
+std::string format_duration(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return "?";
+  const long s = std::lround(seconds);
+  char buf[32];
+  if (s >= 3600) {
+    std::snprintf(buf, sizeof buf, "%ldh%02ldm", s / 3600, (s / 60) % 60);
+  } else if (s >= 60) {
+    std::snprintf(buf, sizeof buf, "%ldm%02lds", s / 60, s % 60);
+  } else {
+    std::snprintf(buf, sizeof buf, "%lds", s);
+  }
+  return buf;
+}
+
+Progress::Progress(std::ostream& out, std::vector<double> remaining, int jobs, bool enabled)
+    : out_(out),
+      total_(std::move(remaining)),
+      done_(total_.size(), 0.0),
+      seconds_(total_.size(), 0.0),
+      jobs_(jobs < 1 ? 1 : jobs),
+      enabled_(enabled),
+      tty_(enabled && ::isatty(STDERR_FILENO) != 0),
+      start_(std::chrono::steady_clock::now()) {
+  if (enabled_) thread_ = std::thread([this] { loop(); });
+}
+
+Progress::~Progress() { finish(); }
+
+void Progress::add_done(int group, double n, double seconds) {
+  std::lock_guard lock(mutex_);
+  done_[group] += n;
+  seconds_[group] += seconds;
+}
+
+void Progress::add_run() {
+  std::lock_guard lock(mutex_);
+  ++runs_done_;
+}
+
+double Progress::eta_seconds() const {
+  std::lock_guard lock(mutex_);
+  // Groups without a measurement yet borrow the slowest measured rate: a pessimistic ETA beats
+  // one that jumps up when the first Spearmint run finishes.
+  double fallback = 0.0;
+  for (std::size_t g = 0; g < total_.size(); ++g) {
+    if (done_[g] > 0) fallback = std::max(fallback, seconds_[g] / done_[g]);
+  }
+  double left = 0.0;
+  for (std::size_t g = 0; g < total_.size(); ++g) {
+    const double rate = done_[g] > 0 ? seconds_[g] / done_[g] : fallback;
+    left += (total_[g] - done_[g]) * rate;
+  }
+  return left / jobs_;
+}
+
+void Progress::draw(bool final_draw) {
+  const double total = std::accumulate(total_.begin(), total_.end(), 0.0);
+  double done = 0.0;
+  int runs = 0;
+  {
+    std::lock_guard lock(mutex_);
+    done = std::accumulate(done_.begin(), done_.end(), 0.0);
+    runs = runs_done_;
+  }
+  const double frac = total > 0 ? done / total : 1.0;
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const double eta = final_draw ? 0.0 : eta_seconds();
+  const int width = 30;
+  const int filled = static_cast<int>(frac * width);
+  std::string bar(filled, '#');
+  bar.resize(width, '.');
+  char line[200];
+  std::snprintf(line, sizeof line, "[%s] %3.0f%%  %d runs  elapsed %s  ETA %s", bar.c_str(),
+                100.0 * frac, runs, format_duration(elapsed).c_str(),
+                final_draw ? "0s" : format_duration(eta).c_str());
+  if (tty_) {
+    out_ << '\r' << line << "\x1b[K" << (final_draw ? "\n" : "") << std::flush;
+  } else {
+    // Not a terminal (a log file): one line per 10% instead of carriage returns.
+    const int decile = static_cast<int>(frac * 10);
+    if (final_draw || decile != last_decile_) {
+      out_ << line << '\n' << std::flush;
+      last_decile_ = decile;
+    }
+  }
+}
+
+void Progress::loop() {
+  std::unique_lock lock(mutex_);
+  while (!stop_) {
+    wake_.wait_for(lock, std::chrono::seconds(1));
+    if (stop_) break;
+    lock.unlock();
+    draw(false);
+    lock.lock();
+  }
+}
+
+void Progress::finish() {
+  {
+    std::lock_guard lock(mutex_);
+    if (finished_) return;
+    finished_ = true;
+    stop_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+  if (enabled_) draw(true);
+}
+
+}  // namespace rnnopt::bench

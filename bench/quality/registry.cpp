@@ -1,0 +1,314 @@
+#include "bench/quality/registry.h"
+
+#include <cctype>
+#include <charconv>
+#include <filesystem>
+#include <sstream>
+#include <stdexcept>
+
+#include "baselines/gp_ucb.h"
+#include "baselines/random_search.h"
+#include "baselines/sobol_search.h"
+#include "baselines/spearmint.h"
+#include "functions/benchmarks.h"
+#include "functions/instance.h"
+#include "optimizer/rnn_optimizer.h"
+
+namespace rnnopt::bench {
+namespace {
+
+std::vector<std::string> split(std::string_view s, char sep) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t end = s.find(sep, start);
+    out.emplace_back(s.substr(start, end == std::string_view::npos ? s.npos : end - start));
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+  return out;
+}
+
+double parse_double(const std::string& text, const std::string& where) {
+  double v = 0.0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || ptr != text.data() + text.size()) {
+    throw std::invalid_argument(where + ": '" + text + "' is not a number");
+  }
+  return v;
+}
+
+int parse_int(const std::string& text, const std::string& where) {
+  int v = 0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || ptr != text.data() + text.size()) {
+    throw std::invalid_argument(where + ": '" + text + "' is not an integer");
+  }
+  return v;
+}
+
+std::string format_number(double v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
+
+Box box_of(const functions::Objective& f) { return Box{f.lower(), f.upper()}; }
+
+FunctionInstance finish_instance(functions::ObjectivePtr f, int i, std::uint64_t seed,
+                                 bool gp_function, GpTruth truth) {
+  const std::optional<double> f_star = f->known_minimum();
+  if (!f_star) {
+    throw std::runtime_error(f->name() + " has no known minimum: regret is undefined");
+  }
+  return FunctionInstance{std::move(f), *f_star, i, seed, gp_function, std::move(truth)};
+}
+
+FunctionEntry parse_gp_function(std::string_view spec) {
+  const std::string where = "function '" + std::string(spec) + "'";
+  functions::GpPrior prior;
+  const functions::GpPrior defaults;
+  int d = 0;
+  std::string extra;  // non-default prior options, in a fixed order for the label
+  const auto parts = split(spec, ':');
+  for (std::size_t k = 1; k < parts.size(); ++k) {
+    const auto eq = parts[k].find('=');
+    if (eq == std::string::npos) {
+      throw std::invalid_argument(where + ": expected key=value, got '" + parts[k] + "'");
+    }
+    const std::string key = parts[k].substr(0, eq);
+    const std::string value = parts[k].substr(eq + 1);
+    if (key == "d") {
+      d = parse_int(value, where);
+    } else if (key == "kernel") {
+      if (value == "rbf") {
+        prior.kernel = functions::GpKernel::kRbf;
+      } else if (value == "matern52") {
+        prior.kernel = functions::GpKernel::kMatern52;
+      } else {
+        throw std::invalid_argument(where + ": kernel must be rbf or matern52, got '" + value +
+                                    "'");
+      }
+    } else if (key == "ell") {
+      const double ell = parse_double(value, where);
+      prior.length_scale.kind = functions::LengthScaleDistribution::Kind::kFixed;
+      prior.length_scale.low = prior.length_scale.high = ell;
+    } else if (key == "var") {
+      prior.variance = parse_double(value, where);
+    } else {
+      throw std::invalid_argument(where + ": unknown option '" + key +
+                                  "' (known: d, kernel, ell, var)");
+    }
+  }
+  if (d < 1 || d > 64) {
+    throw std::invalid_argument(where + ": needs d=N with 1 <= N <= 64, e.g. gp:d=4");
+  }
+  try {
+    prior.validate();
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(where + ": " + e.what());
+  }
+  if (prior.kernel != defaults.kernel) extra += ":kernel=matern52";
+  if (prior.length_scale.low != defaults.length_scale.low ||
+      prior.length_scale.kind != defaults.length_scale.kind) {
+    extra += ":ell=" + format_number(prior.length_scale.low);
+  }
+  if (prior.variance != defaults.variance) extra += ":var=" + format_number(prior.variance);
+
+  FunctionEntry e;
+  e.label = "gp:d=" + std::to_string(d) + extra;
+  e.family = "gp";
+  e.dim = d;
+  e.description = "GP prior sample " + prior.describe() + " on [-1,1]^" + std::to_string(d);
+  e.fixed_hypers_note = "the true prior " + prior.describe() + " and each function's length-scales";
+  e.instance_seed = [d](int i) {
+    return kGpTestSeedBase + (static_cast<std::uint64_t>(d) << 32) + static_cast<std::uint64_t>(i);
+  };
+  e.make_instance = [prior, d, seed_of = e.instance_seed](int i) {
+    const std::uint64_t seed = seed_of(i);
+    auto f = functions::draw_gp_sample(prior, d, seed);
+    GpTruth truth{prior, f->params().length_scales};
+    return finish_instance(std::move(f), i, seed, true, std::move(truth));
+  };
+  return e;
+}
+
+FunctionEntry parse_classic_function(std::string_view spec) {
+  functions::BenchmarkPtr base;
+  try {
+    base = functions::make_base_benchmark(spec);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument("unknown function '" + std::string(spec) + "' (known: " +
+                                known_functions() + "): " + e.what());
+  }
+  FunctionEntry e;
+  e.label = base->name();
+  e.family = "classic";
+  e.dim = base->dim();
+  e.description = base->name() + " (d=" + std::to_string(base->dim()) +
+                  "), the paper's random instances (translation, scaling, flips, permutation)";
+  const functions::GpPrior stand_in;
+  e.fixed_hypers_note = "no true GP hyper-parameters exist; it uses the default GP test prior " +
+                        stand_in.describe() +
+                        " with the box mapped to [-1,1]^d and the outputs standardised";
+  e.instance_seed = [](int i) { return kClassicInstanceSeedBase + static_cast<std::uint64_t>(i); };
+  e.make_instance = [base, stand_in, seed_of = e.instance_seed](int i) {
+    const std::uint64_t seed = seed_of(i);
+    GpTruth truth{stand_in, Eigen::VectorXd::Constant(base->dim(), stand_in.length_scale.low)};
+    return finish_instance(functions::make_instance(base, seed), i, seed, false,
+                           std::move(truth));
+  };
+  return e;
+}
+
+std::function<std::string(int)> any_dimension() {
+  return [](int) { return std::string(); };
+}
+
+// Every run of the bench is one thread: the GP optimizers' candidate search gets one thread too,
+// so --jobs alone decides the parallelism and the timing table measures one core per run.
+baselines::SearchOptions search_options(SpearmintCost cost) {
+  baselines::SearchOptions s;
+  s.num_threads = 1;
+  if (cost == SpearmintCost::kReduced) {
+    s.grid_size = 2000;
+    s.grid_subset = 5;
+  }
+  return s;
+}
+
+std::string search_description(SpearmintCost cost) {
+  return cost == SpearmintCost::kReduced
+             ? "REDUCED COST: 2000 Sobol candidates (Spearmint: 20000), best 5 refined by "
+               "L-BFGS-B (Spearmint: 20), one thread"
+             : "20000 Sobol candidates, best 20 refined by L-BFGS-B, one thread";
+}
+
+// The true GP of a test function in the optimizer's box units: a GP function lives on
+// [-1,1]^d, its own box; a classic function's stand-in length-scales (given on [-1,1]^d) are
+// scaled to its box, and its outputs standardised since they have no prior scale.
+baselines::FixedGpOptions fixed_gp(const FunctionInstance& inst, SpearmintCost cost) {
+  baselines::FixedGpOptions o;
+  o.kernel = inst.truth.prior.kernel == functions::GpKernel::kRbf ? baselines::GpKernel::kRbf
+                                                                   : baselines::GpKernel::kMatern52;
+  o.amplitude2 = inst.truth.prior.variance;
+  const Eigen::VectorXd half_width =
+      0.5 * (inst.objective->upper() - inst.objective->lower());
+  o.length_scales = (inst.truth.length_scales.array() * half_width.array()).matrix();
+  o.mean = 0.0;
+  o.noise = 0.0;
+  o.standardize_y = !inst.gp_function;
+  o.search = search_options(cost);
+  return o;
+}
+
+OptimizerEntry rnn_entry(std::string_view spec) {
+  const std::string path(spec.substr(4));
+  if (path.empty()) throw std::invalid_argument("optimizer 'rnn:' needs a model file: rnn:PATH");
+  std::shared_ptr<const Model> model;
+  try {
+    model = load_model(path);
+  } catch (const ModelError& e) {
+    throw std::runtime_error(std::string("cannot load model: ") + e.what());
+  }
+  OptimizerEntry e;
+  e.label = "rnn:" + std::filesystem::path(path).stem().string();
+  const Manifest& m = model->manifest();
+  std::string dims;
+  for (int d : m.dims) {
+    if (!dims.empty()) dims += ',';
+    dims += std::to_string(d);
+  }
+  e.description = "learned optimizer " + m.architecture + " " + std::to_string(m.num_layers) +
+                  "x" + std::to_string(m.hidden_size) + " from " + path + " (dims {" + dims +
+                  "}, training horizon " + std::to_string(m.horizon) +
+                  "; the engine maps each function's box to [-1,1]^d itself)";
+  e.unsupported_reason = [model, dims](int d) {
+    return model->supports_dim(d) ? std::string()
+                                  : "the model supports d in {" + dims + "}, not " +
+                                        std::to_string(d);
+  };
+  e.make = [model](const FunctionInstance& inst, std::uint64_t seed) {
+    RnnOptimizerOptions o;
+    return std::make_unique<RnnOptimizer>(model, box_of(*inst.objective), o, seed);
+  };
+  return e;
+}
+
+}  // namespace
+
+std::string known_optimizers() {
+  return "rnn:PATH.safetensors, spearmint, spearmint-fixed, gp-ucb, random, sobol";
+}
+
+std::string known_functions() {
+  std::string s = "gp:d=N";
+  for (const auto& name : functions::benchmark_names()) {
+    const bool any_d = name == "rosenbrock" || name == "ackley";
+    s += ", " + name + (any_d ? ":d=N" : "");
+  }
+  return s;
+}
+
+FunctionEntry parse_function(std::string_view spec) {
+  if (spec == "gp" || spec.starts_with("gp:")) return parse_gp_function(spec);
+  if (spec.empty()) throw std::invalid_argument("empty function name");
+  return parse_classic_function(spec);
+}
+
+OptimizerEntry parse_optimizer(std::string_view spec, SpearmintCost cost) {
+  if (spec.starts_with("rnn:")) return rnn_entry(spec);
+  OptimizerEntry e;
+  e.label = std::string(spec);
+  e.unsupported_reason = any_dimension();
+  if (spec == "random") {
+    e.description = "uniform random search";
+    e.make = [](const FunctionInstance& inst, std::uint64_t seed) {
+      return std::make_unique<baselines::RandomSearch>(box_of(*inst.objective), seed);
+    };
+  } else if (spec == "sobol") {
+    e.description = "scrambled Sobol sequence";
+    e.make = [](const FunctionInstance& inst, std::uint64_t seed) {
+      return std::make_unique<baselines::SobolSearch>(box_of(*inst.objective), seed);
+    };
+  } else if (spec == "spearmint") {
+    e.gp_based = true;
+    baselines::SpearmintOptions o;
+    o.search = search_options(cost);
+    if (cost == SpearmintCost::kReduced) {
+      o.burn_in = 30;
+      o.mcmc_iters = 5;
+    }
+    e.description = "Spearmint-like GP-EI (Matern-5/2 ARD, warping, slice-sampled hypers: burn-in " +
+                    std::to_string(o.burn_in) + ", " + std::to_string(o.mcmc_iters) +
+                    " samples per fit" +
+                    (cost == SpearmintCost::kReduced ? " (Spearmint: 100 and 10)" : "") + "; " +
+                    search_description(cost) + ")";
+    e.make = [o](const FunctionInstance& inst, std::uint64_t seed) {
+      return std::make_unique<baselines::SpearmintOptimizer>(box_of(*inst.objective), o, seed);
+    };
+  } else if (spec == "spearmint-fixed") {
+    e.gp_based = true;
+    e.description = "GP-EI with the test prior's true hyper-parameters, no MCMC (" +
+                    search_description(cost) + ")";
+    e.make = [cost](const FunctionInstance& inst, std::uint64_t seed) {
+      return std::make_unique<baselines::SpearmintFixed>(box_of(*inst.objective),
+                                                         fixed_gp(inst, cost), seed);
+    };
+  } else if (spec == "gp-ucb") {
+    e.gp_based = true;
+    e.description = "GP-UCB (Srinivas et al. schedule, delta 0.1) with the same fixed "
+                    "hyper-parameters as spearmint-fixed (" + search_description(cost) + ")";
+    e.make = [cost](const FunctionInstance& inst, std::uint64_t seed) {
+      baselines::GpUcbOptions o;
+      o.gp = fixed_gp(inst, cost);
+      return std::make_unique<baselines::GpUcb>(box_of(*inst.objective), o, seed);
+    };
+  } else {
+    throw std::invalid_argument("unknown optimizer '" + std::string(spec) +
+                                "' (known: " + known_optimizers() + ")");
+  }
+  return e;
+}
+
+}  // namespace rnnopt::bench

@@ -1,0 +1,185 @@
+#include "bench/quality/report.h"
+
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+#include <thread>
+
+namespace rnnopt::bench {
+namespace {
+
+std::string interval(double lo, double hi) {
+  if (!std::isfinite(lo) || !std::isfinite(hi)) return "";
+  return " [" + format_value(lo) + ", " + format_value(hi) + "]";
+}
+
+std::string pad(const std::string& s, std::size_t width) {
+  return s.size() >= width ? s + " " : s + std::string(width - s.size(), ' ');
+}
+
+void table_header(std::ostringstream& md, const Bench& bench) {
+  md << "| function |";
+  for (const auto& o : bench.optimizers) md << " " << o.label << " |";
+  md << "\n|---|";
+  for (std::size_t k = 0; k < bench.optimizers.size(); ++k) md << "---|";
+  md << "\n";
+}
+
+}  // namespace
+
+std::string format_value(double v) {
+  if (!std::isfinite(v)) return "n/a";
+  char buf[32];
+  if (v == 0.0) return "0";
+  const double a = std::fabs(v);
+  if (a >= 1e-3 && a < 1e4) {
+    std::snprintf(buf, sizeof buf, "%.3g", v);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.2e", v);
+  }
+  return buf;
+}
+
+std::string report_markdown(const Bench& bench, const Summary& summary, const BenchResult& result,
+                            const std::vector<std::filesystem::path>& pngs) {
+  const BenchConfig& cfg = bench.config;
+  std::ostringstream md;
+  md << "# rnnopt-bench report\n\n";
+  if (!cfg.command_line.empty()) md << "Command: `" << cfg.command_line << "`\n\n";
+  if (!cfg.preset.empty()) md << "Preset: `" << cfg.preset << "`.\n\n";
+  for (const auto& note : cfg.notes) md << "> " << note << "\n>\n";
+  if (!cfg.notes.empty()) md << "\n";
+
+  md << "## Setup\n\n";
+  md << "A run is one optimizer on one function instance with one seed, evaluated "
+     << cfg.max_horizon() << " times; regret is reported at t = ";
+  for (std::size_t k = 0; k < cfg.horizons.size(); ++k) md << (k ? ", " : "") << cfg.horizons[k];
+  md << ". Seeds: ";
+  for (std::size_t k = 0; k < cfg.seeds.size(); ++k) {
+    if (k == 3 && cfg.seeds.size() > 4) {
+      md << ", ..., " << cfg.seeds.back();
+      break;
+    }
+    md << (k ? ", " : "") << cfg.seeds[k];
+  }
+  md << " (run seed s on instance i gives the optimizer the seed derive_seed(s, i)). Instances per "
+        "function: "
+     << cfg.instances_for("classic", false) << " per classic function, "
+     << cfg.instances_for("gp", false) << " per GP function";
+  if (cfg.gp_optimizer_instances > 0) {
+    md << "; GP-based optimizers run on the first " << cfg.gp_optimizer_instances
+       << " of them at most";
+  }
+  md << ". Runs: " << result.runs.size() << " complete ("
+     << result.resumed << " resumed from an earlier invocation), " << result.failures.size()
+     << " failed.\n\n";
+  md << "**Optimizers**\n\n";
+  for (const auto& o : bench.optimizers) md << "- `" << o.label << "`: " << o.description << "\n";
+  md << "\n**Functions**\n\n";
+  for (const auto& f : bench.functions) {
+    md << "- `" << f.label << "`: " << f.description << "; instance i has seed "
+       << f.instance_seed(0) << " + i";
+    if (f.family == "gp") md << " (GP test seeds lie in [2^63, 2^63 + 2^48), disjoint from training)";
+    md << ".\n";
+  }
+  bool fixed = false;
+  for (const auto& o : bench.optimizers) fixed = fixed || o.label == "spearmint-fixed";
+  if (fixed) {
+    md << "\n**spearmint-fixed** is told, for each function:\n\n";
+    for (const auto& f : bench.functions) md << "- `" << f.label << "`: " << f.fixed_hypers_note << ".\n";
+  }
+  if (!bench.skipped.empty()) {
+    md << "\n**Not run** (the optimizer does not support the function's dimension):\n\n";
+    for (const auto& s : bench.skipped) md << "- " << s << "\n";
+  }
+  if (!result.failures.empty()) {
+    md << "\n**Failed runs** (left out of the statistics; rerun to retry them):\n\n";
+    for (const auto& s : result.failures) md << "- " << s << "\n";
+  }
+
+  md << "\n## Regret\n\nBest-so-far regret min_{i<=t} f(x_i) - f* (f*: the instance's global "
+        "minimum). Mean with a 95% Student-t interval; median with a 95% distribution-free "
+        "interval from the order statistics (for fewer than 6 runs it is the range [min, max], "
+        "with less than 95% coverage). n runs per cell as in summary.json.\n";
+  for (const char* stat : {"Mean", "Median"}) {
+    for (int h : cfg.horizons) {
+      md << "\n### " << stat << " regret at t = " << h << "\n\n";
+      table_header(md, bench);
+      for (const auto& f : bench.functions) {
+        md << "| " << f.label << " |";
+        for (const auto& o : bench.optimizers) {
+          const RegretSummary* r = find_regret(summary, o.label, f.label, h);
+          if (r == nullptr) {
+            md << " - |";
+          } else if (std::string(stat) == "Mean") {
+            md << " " << format_value(r->mean.mean) << interval(r->mean.lower, r->mean.upper)
+               << " |";
+          } else {
+            md << " " << format_value(r->median.median)
+               << interval(r->median.lower, r->median.upper) << " |";
+          }
+        }
+        md << "\n";
+      }
+    }
+  }
+
+  md << "\n## Time for 100 iterations (like the paper's Table 1)\n\nSeconds of the optimizer's "
+        "own time (construction, propose and observe) for 100 iterations, function evaluations "
+        "excluded; mean over runs with a 95% interval. Measured with "
+     << cfg.jobs << " run(s) in parallel on a machine with " << std::thread::hardware_concurrency()
+     << " hardware threads";
+  if (cfg.max_horizon() < 100) {
+    md << "; runs are shorter than 100 iterations, so the first " << cfg.max_horizon()
+       << " are scaled to 100 (an underestimate for the GP optimizers, whose cost grows with t)";
+  }
+  md << ".\n\n";
+  table_header(md, bench);
+  for (const auto& f : bench.functions) {
+    md << "| " << f.label << " |";
+    for (const auto& o : bench.optimizers) {
+      const TimingSummary* t = find_timing(summary, o.label, f.label);
+      if (t == nullptr) {
+        md << " - |";
+      } else {
+        md << " " << format_value(t->seconds_per_100.mean)
+           << interval(t->seconds_per_100.lower, t->seconds_per_100.upper) << " |";
+      }
+    }
+    md << "\n";
+  }
+
+  md << "\n## Plots\n\nBest-so-far regret against t, " << cfg.plot_stat
+     << " over runs with its 95% band, log scale (values below 1e-8 drawn at 1e-8). Data and "
+        "gnuplot scripts: `plots/`.\n\n";
+  if (pngs.empty()) md << "No plots were rendered (gnuplot with a png terminal not found).\n";
+  for (const auto& p : pngs) md << "![" << p.stem().string() << "](" << p.filename().string() << ")\n\n";
+  return md.str();
+}
+
+void print_summary_table(std::ostream& out, const Bench& bench, const Summary& summary) {
+  const auto& cfg = bench.config;
+  std::size_t fw = 10, ow = 10;
+  for (const auto& f : bench.functions) fw = std::max(fw, f.label.size() + 2);
+  for (const auto& o : bench.optimizers) ow = std::max(ow, o.label.size() + 2);
+  const std::size_t cw = 22;
+  out << "\nBest-so-far regret: mean (median) at each horizon; optimizer seconds per 100 "
+         "iterations\n";
+  out << pad("function", fw) << pad("optimizer", ow) << pad("runs", 6);
+  for (int h : cfg.horizons) out << pad("t=" + std::to_string(h), cw);
+  out << "s/100 it\n";
+  for (const auto& f : bench.functions) {
+    for (const auto& o : bench.optimizers) {
+      const TimingSummary* t = find_timing(summary, o.label, f.label);
+      if (t == nullptr) continue;
+      out << pad(f.label, fw) << pad(o.label, ow) << pad(std::to_string(t->seconds_per_100.n), 6);
+      for (int h : cfg.horizons) {
+        const RegretSummary* r = find_regret(summary, o.label, f.label, h);
+        out << pad(format_value(r->mean.mean) + " (" + format_value(r->median.median) + ")", cw);
+      }
+      out << format_value(t->seconds_per_100.mean) << "\n";
+    }
+  }
+}
+
+}  // namespace rnnopt::bench

@@ -1,0 +1,151 @@
+#include "bench/quality/summary.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <stdexcept>
+
+namespace rnnopt::bench {
+namespace {
+
+nlohmann::json number_or_null(double v) {
+  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
+
+}  // namespace
+
+Summary summarize(const Bench& bench, const std::vector<RunRecord>& runs) {
+  const int horizon = bench.config.max_horizon();
+  std::map<std::pair<std::string, std::string>, std::vector<const RunRecord*>> groups;
+  for (const auto& r : runs) {
+    if (r.length() < horizon) {
+      throw std::invalid_argument("summarize(): run of " + r.key.optimizer + " on " +
+                                  r.key.function + " has " + std::to_string(r.length()) +
+                                  " evaluations, expected " + std::to_string(horizon));
+    }
+    groups[{r.key.optimizer, r.key.function}].push_back(&r);
+  }
+  Summary s;
+  const int timed = std::min(100, horizon);
+  for (const auto& opt : bench.optimizers) {
+    for (const auto& fn : bench.functions) {
+      auto it = groups.find({opt.label, fn.label});
+      if (it == groups.end()) continue;
+      const auto& group = it->second;
+      for (int h : bench.config.horizons) {
+        std::vector<double> at;
+        at.reserve(group.size());
+        for (const RunRecord* r : group) at.push_back(r->regret[h - 1]);
+        s.regret.push_back(
+            RegretSummary{opt.label, fn.label, h, mean_interval(at), median_interval(at)});
+      }
+      std::vector<double> seconds;
+      for (const RunRecord* r : group) {
+        double us = 0.0;
+        for (int t = 0; t < timed; ++t) us += r->propose_us[t] + r->observe_us[t];
+        seconds.push_back(us * 1e-6 * 100.0 / timed);
+      }
+      s.timing.push_back(TimingSummary{opt.label, fn.label, timed, mean_interval(seconds)});
+
+      RegretCurve c{opt.label, fn.label, static_cast<int>(group.size()), {}, {}, {}};
+      std::vector<double> at(group.size());
+      for (int t = 0; t < horizon; ++t) {
+        for (std::size_t k = 0; k < group.size(); ++k) at[k] = group[k]->regret[t];
+        if (bench.config.plot_stat == "median") {
+          const MedianInterval m = median_interval(at);
+          c.center.push_back(m.median);
+          c.lower.push_back(m.lower);
+          c.upper.push_back(m.upper);
+        } else {
+          const MeanInterval m = mean_interval(at);
+          c.center.push_back(m.mean);
+          c.lower.push_back(std::isfinite(m.lower) ? m.lower : m.mean);
+          c.upper.push_back(std::isfinite(m.upper) ? m.upper : m.mean);
+        }
+      }
+      s.curves.push_back(std::move(c));
+    }
+  }
+  return s;
+}
+
+nlohmann::json summary_json(const Bench& bench, const Summary& summary, const BenchResult& result) {
+  const BenchConfig& cfg = bench.config;
+  nlohmann::json j;
+  j["format"] = "rnnopt-bench-summary/1";
+  j["preset"] = cfg.preset;
+  j["command"] = cfg.command_line;
+  j["horizons"] = cfg.horizons;
+  j["seeds"] = cfg.seeds;
+  j["instances"] = cfg.instances;
+  j["gp_instances"] = cfg.instances_for("gp", false);
+  j["gp_optimizer_instances_cap"] =
+      cfg.gp_optimizer_instances > 0 ? nlohmann::json(cfg.gp_optimizer_instances) : nlohmann::json(nullptr);
+  j["regret"] = "best-so-far regret min_{i<=t} f(x_i) - f*, at each horizon t";
+  j["intervals"] =
+      "95%: mean +- Student-t interval; median: distribution-free order-statistic interval";
+  j["time"] =
+      "optimizer seconds for 100 iterations (propose + observe, function evaluations excluded)";
+  for (const auto& o : bench.optimizers) {
+    j["optimizers"].push_back(
+        {{"label", o.label}, {"description", o.description}, {"gp_based", o.gp_based}});
+  }
+  for (const auto& f : bench.functions) {
+    j["functions"].push_back({{"label", f.label},
+                              {"family", f.family},
+                              {"dim", f.dim},
+                              {"description", f.description},
+                              {"first_instance_seed", f.instance_seed(0)},
+                              {"spearmint_fixed_hypers", f.fixed_hypers_note}});
+  }
+  j["skipped"] = bench.skipped;
+  j["notes"] = cfg.notes;
+  j["failures"] = result.failures;
+  j["runs"] = {{"complete", result.runs.size()},
+               {"resumed", result.resumed},
+               {"executed", result.executed},
+               {"failed", result.failures.size()}};
+  j["results"] = nlohmann::json::array();
+  for (const auto& r : summary.regret) {
+    j["results"].push_back({{"optimizer", r.optimizer},
+                            {"function", r.function},
+                            {"horizon", r.horizon},
+                            {"n", r.mean.n},
+                            {"mean", r.mean.mean},
+                            {"sd", r.mean.sd},
+                            {"mean_ci", {number_or_null(r.mean.lower), number_or_null(r.mean.upper)}},
+                            {"median", r.median.median},
+                            {"median_ci", {r.median.lower, r.median.upper}},
+                            {"median_ci_ranks", {r.median.lower_rank, r.median.upper_rank}},
+                            {"median_ci_coverage", r.median.coverage}});
+  }
+  j["timing"] = nlohmann::json::array();
+  for (const auto& t : summary.timing) {
+    j["timing"].push_back(
+        {{"optimizer", t.optimizer},
+         {"function", t.function},
+         {"n", t.seconds_per_100.n},
+         {"iterations_timed", t.iterations_timed},
+         {"seconds_per_100_iterations", t.seconds_per_100.mean},
+         {"ci", {number_or_null(t.seconds_per_100.lower), number_or_null(t.seconds_per_100.upper)}}});
+  }
+  return j;
+}
+
+const RegretSummary* find_regret(const Summary& s, const std::string& optimizer,
+                                 const std::string& function, int horizon) {
+  for (const auto& r : s.regret) {
+    if (r.optimizer == optimizer && r.function == function && r.horizon == horizon) return &r;
+  }
+  return nullptr;
+}
+
+const TimingSummary* find_timing(const Summary& s, const std::string& optimizer,
+                                 const std::string& function) {
+  for (const auto& t : s.timing) {
+    if (t.optimizer == optimizer && t.function == function) return &t;
+  }
+  return nullptr;
+}
+
+}  // namespace rnnopt::bench

@@ -1,0 +1,64 @@
+// rnnopt/bench/quality/summary.h: the statistics of a finished benchmark, and summary.json.
+//
+// For every optimizer x function x horizon: the number of runs and the mean and median
+// best-so-far regret at that horizon with 95% intervals (statistics.h). For every optimizer x
+// function: the optimizer's own time for 100 iterations (propose + observe, function evaluations
+// excluded), the paper's Table 1 measure. For the plots: the regret curve over t with its band.
+//
+//   rnnopt::bench::Summary s = rnnopt::bench::summarize(bench, result.runs);
+//   rnnopt::bench::write_file_atomically(dir / "summary.json", summary_json(bench, s, result).dump(2));
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "bench/quality/benchmark.h"
+#include "bench/quality/statistics.h"
+
+namespace rnnopt::bench {
+
+struct RegretSummary {
+  std::string optimizer;
+  std::string function;
+  int horizon = 0;
+  MeanInterval mean;
+  MedianInterval median;
+};
+
+struct TimingSummary {
+  std::string optimizer;
+  std::string function;
+  int iterations_timed = 0;  // min(100, largest horizon); scaled to 100 when fewer
+  MeanInterval seconds_per_100;
+};
+
+// The plotted statistic (mean or median, BenchConfig::plot_stat) of best-so-far regret against t.
+struct RegretCurve {
+  std::string optimizer;
+  std::string function;
+  int n = 0;
+  std::vector<double> center, lower, upper;  // index t - 1
+};
+
+struct Summary {
+  std::vector<RegretSummary> regret;  // optimizer-major, then function, then horizon
+  std::vector<TimingSummary> timing;
+  std::vector<RegretCurve> curves;
+};
+
+// Statistics over the runs of each optimizer x function pair (pairs without runs are left out).
+// Requires every run to reach the largest horizon of bench.config.
+Summary summarize(const Bench& bench, const std::vector<RunRecord>& runs);
+
+// summary.json: the configuration, the notes, the skipped pairs, the failures and the statistics
+// (null where an interval is undefined, e.g. a single run).
+nlohmann::json summary_json(const Bench& bench, const Summary& summary, const BenchResult& result);
+
+// The RegretSummary of (optimizer, function, horizon), or nullptr.
+const RegretSummary* find_regret(const Summary& s, const std::string& optimizer,
+                                 const std::string& function, int horizon);
+const TimingSummary* find_timing(const Summary& s, const std::string& optimizer,
+                                 const std::string& function);
+
+}  // namespace rnnopt::bench
