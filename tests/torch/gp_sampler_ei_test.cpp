@@ -1,0 +1,123 @@
+// The Torch GP sampler equals functions/ (values and gradients), and the Torch EI of the EI loss
+// equals a closed-form computation (Eigen Cholesky + Boost.Math normal) on small cases.
+#include <Eigen/Cholesky>
+#include <boost/math/distributions/normal.hpp>
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "functions/gp_sample.h"
+#include "meta_train/trainer.h"
+#include "optimizer/random.h"
+#include "tests/support/seed.h"
+
+using rnnopt::functions::GpKernel;
+using rnnopt::functions::GpPrior;
+
+namespace {
+
+Eigen::VectorXd uniform_point(rnnopt::Rng& rng, int d) {
+  Eigen::VectorXd x(d);
+  for (int j = 0; j < d; ++j) x(j) = rng.uniform(-1.0, 1.0);
+  return x;
+}
+
+// EI over min(y) of the noise-free GP posterior with K + jitter * variance * I, in closed form.
+double closed_form_ei(const GpPrior& prior, const Eigen::VectorXd& ls, const Eigen::MatrixXd& X,
+                      const Eigen::VectorXd& y, const Eigen::VectorXd& x, double jitter) {
+  const Eigen::Index n = X.rows();
+  Eigen::MatrixXd k(n, n);
+  Eigen::VectorXd kx(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    for (Eigen::Index j = 0; j < n; ++j) {
+      k(i, j) = prior.kernel_value(X.row(i).transpose(), X.row(j).transpose(), ls);
+    }
+    k(i, i) += jitter * prior.variance;
+    kx(i) = prior.kernel_value(X.row(i).transpose(), x, ls);
+  }
+  const Eigen::LLT<Eigen::MatrixXd> llt(k);
+  const double mu = kx.dot(llt.solve(y));
+  const double var = prior.kernel_value(x, x, ls) - kx.dot(llt.solve(kx));
+  const double sigma = std::sqrt(std::max(var, 1e-10 * prior.variance));
+  const double best = y.minCoeff();
+  const boost::math::normal normal;
+  const double z = (best - mu) / sigma;
+  return (best - mu) * boost::math::cdf(normal, z) + sigma * boost::math::pdf(normal, z);
+}
+
+}  // namespace
+
+TEST_CASE("Torch GP sampler equals functions/ in values and gradients", "[torch]") {
+  const auto seed = rnnopt::test::seed("torch gp sampler", 20240611);
+  for (GpKernel kernel : {GpKernel::kRbf, GpKernel::kMatern52}) {
+    for (int d : {1, 2, 5}) {
+      GpPrior prior;
+      prior.kernel = kernel;
+      prior.num_features = 256;
+      prior.length_scale.kind = rnnopt::functions::LengthScaleDistribution::Kind::kUniform;
+      prior.length_scale.low = 0.2;
+      prior.length_scale.high = 0.6;
+      prior.length_scale.per_dimension = true;
+      rnnopt::Rng rng(rnnopt::derive_seed(seed, d));
+      std::vector<rnnopt::functions::GpSampleParams> params;
+      std::vector<Eigen::VectorXd> xs;
+      std::vector<std::shared_ptr<rnnopt::functions::GpSample>> samples;
+      for (int i = 0; i < 6; ++i) {
+        const std::uint64_t s = rnnopt::derive_seed(seed, 100 * d + i);
+        params.push_back(rnnopt::functions::draw_gp_params(prior, d, s));
+        samples.push_back(rnnopt::functions::draw_gp_sample(prior, d, s));
+        xs.push_back(uniform_point(rng, d));
+      }
+      std::vector<Eigen::VectorXd> grads64, grads32;
+      const auto v64 = rnnopt::train::torch_gp_values(params, xs, &grads64, true);
+      const auto v32 = rnnopt::train::torch_gp_values(params, xs, &grads32, false);
+      for (int i = 0; i < 6; ++i) {
+        INFO("kernel " << static_cast<int>(kernel) << " d " << d << " function " << i);
+        const double f = samples[i]->value_unchecked(xs[i]);
+        const Eigen::VectorXd g = samples[i]->gradient(xs[i]);
+        CHECK(v64[i] == Approx(f).margin(1e-10));
+        CHECK(v32[i] == Approx(f).margin(2e-5));
+        CHECK((grads64[i] - g).cwiseAbs().maxCoeff() < 1e-9);
+        CHECK((grads32[i] - g).cwiseAbs().maxCoeff() < 1e-4 * (1.0 + g.cwiseAbs().maxCoeff()));
+      }
+    }
+  }
+}
+
+TEST_CASE("Torch EI equals the closed form on small cases", "[torch]") {
+  const auto seed = rnnopt::test::seed("torch ei", 777);
+  rnnopt::Rng rng(seed);
+  for (GpKernel kernel : {GpKernel::kRbf, GpKernel::kMatern52}) {
+    for (int n : {1, 2, 5, 9}) {
+      const int d = 1 + n % 3;
+      GpPrior prior;
+      prior.kernel = kernel;
+      prior.variance = 1.7;
+      Eigen::VectorXd ls(d);
+      for (int j = 0; j < d; ++j) ls(j) = rng.uniform(0.2, 0.8);
+      Eigen::MatrixXd X(n, d);
+      Eigen::VectorXd y(n);
+      for (int i = 0; i < n; ++i) {
+        X.row(i) = uniform_point(rng, d).transpose();
+        y(i) = rng.normal();
+      }
+      for (int trial = 0; trial < 4; ++trial) {
+        const Eigen::VectorXd x = uniform_point(rng, d);
+        const double jitter = 1e-4;
+        const double expected = closed_form_ei(prior, ls, X, y, x, jitter);
+        const double got = rnnopt::train::torch_expected_improvement(prior, ls, X, y, x, jitter);
+        INFO("kernel " << static_cast<int>(kernel) << " n " << n << " trial " << trial);
+        CHECK(got == Approx(expected).epsilon(1e-8).margin(1e-10));
+      }
+    }
+  }
+  // Far from all data EI approaches E[max(best - f, 0)] under the prior; at an observed point it
+  // is near 0 (up to the jitter).
+  GpPrior prior;
+  Eigen::VectorXd ls = Eigen::VectorXd::Constant(1, 0.1);
+  Eigen::MatrixXd X(1, 1);
+  X << 0.0;
+  Eigen::VectorXd y(1);
+  y << 0.5;
+  CHECK(rnnopt::train::torch_expected_improvement(prior, ls, X, y, X.row(0).transpose(), 1e-6) <
+        1e-3);
+}
