@@ -1,5 +1,6 @@
 // rnnopt-example-branin: minimises the Branin function with a learned optimizer loaded from a model
-// file, as an outside program would (it is built against the installed package; see CMakeLists.txt).
+// file, as an outside program would (it is built against the installed package; see
+// CMakeLists.txt).
 //
 //   rnnopt-example-branin MODEL.safetensors [EVALUATIONS]
 //

@@ -1,5 +1,6 @@
 // libFuzzer target for the model-file reader (optimizer/model_file.h) and the engine's loader
-// (rnnopt::make_model in optimizer/rnn_optimizer.h). Build and run it with optimizer/fuzz/run_fuzz.sh.
+// (rnnopt::make_model in optimizer/rnn_optimizer.h). Build and run it with
+// optimizer/fuzz/run_fuzz.sh.
 //
 // The contract under test: any bytes either parse or throw rnnopt::ModelError, without crashing,
 // hanging, leaking or allocating without bound. Any other exception escapes and libFuzzer reports
