@@ -106,7 +106,10 @@ BoxSearchResult local_minimize(const ValueGradFn& f, const Eigen::VectorXd& x0,
       break;
     } catch (const std::exception&) {
       x = tracked.best.x;
-      if (!(tracked.best.value < before - 1e-13 * std::max(1.0, std::abs(before)))) break;
+      const bool improved =
+          !std::isfinite(before) ||
+          tracked.best.value < before - 1e-13 * std::max(1.0, std::abs(before));
+      if (!improved) break;
     }
   }
   return tracked.best;

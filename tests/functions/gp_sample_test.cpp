@@ -212,12 +212,12 @@ TEST_CASE("One sample's own covariance is close to the kernel with the default f
           "[functions][gp]") {
   // Given its frequencies and phases, a sample is exactly Gaussian with covariance
   // k_M(x, x') = (2 var / M) sum_m cos(omega_m x + b_m) cos(omega_m x' + b_m). With the default
-  // M its root-mean-square deviation from the kernel over random pairs is about sqrt(0.75 / M)
-  // (0.027 for M = 1024, see gp_sample.h); the test allows twice that.
+  // M its root-mean-square deviation from the kernel over random pairs is about sqrt(0.9 / M)
+  // (0.03 for M = 1024, measured: see gp_sample.h); the test allows 1.8 times that.
   const auto seed = rnnopt::test::seed("gp sample covariance", 8);
   rnnopt::Rng rng(seed);
   const fn::GpPrior defaults;
-  const double bound = 2.0 * std::sqrt(0.75 / defaults.num_features);
+  const double bound = 1.8 * std::sqrt(0.9 / defaults.num_features);
   for (fn::GpKernel kernel : {fn::GpKernel::kRbf, fn::GpKernel::kMatern52}) {
     for (int s = 0; s < 3; ++s) {
       fn::GpPrior prior = defaults;
