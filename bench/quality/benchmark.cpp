@@ -9,6 +9,7 @@
 #include <set>
 #include <stdexcept>
 #include <thread>
+#include <time.h>
 
 #include "bench/quality/file_io.h"
 #include "bench/quality/progress.h"
@@ -20,6 +21,13 @@ namespace {
 
 [[noreturn]] void bad_config(const std::string& what) {
   throw std::invalid_argument("BenchConfig::validate(): " + what);
+}
+
+// CPU time of the calling thread, in microseconds.
+double thread_cpu_us() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e6 + ts.tv_nsec * 1e-3;
 }
 
 double micros_since(std::chrono::steady_clock::time_point t0) {
@@ -158,18 +166,23 @@ ExecutedRun execute_run(const Bench& bench, const PlannedRun& run, const Functio
   const auto& f = *inst.objective;
   // The optimizer's own time: construction counts towards its first proposal.
   auto t0 = std::chrono::steady_clock::now();
+  double c0 = thread_cpu_us();
   std::unique_ptr<Optimizer> opt =
       bench.optimizers[run.optimizer].make(inst, derive_seed(run.seed, run.instance));
   for (int t = 0; t < horizon; ++t) {
     Eigen::VectorXd x = opt->propose();
     r.propose_us.push_back(micros_since(t0));
+    double cpu = thread_cpu_us() - c0;
     const double y = f(x);
     t0 = std::chrono::steady_clock::now();
+    c0 = thread_cpu_us();
     opt->observe(x, y);
     r.observe_us.push_back(micros_since(t0));
+    r.cpu_us.push_back(cpu + thread_cpu_us() - c0);
     r.y.push_back(y);
     out.xs.push_back(std::move(x));
     t0 = std::chrono::steady_clock::now();
+    c0 = thread_cpu_us();
   }
   r.regret = best_so_far_regret(r.y, r.f_star);
   return out;
@@ -202,6 +215,7 @@ BenchResult run_benchmark(const Bench& bench, std::ostream& log) {
       r.regret.resize(horizon);
       r.propose_us.resize(horizon);
       r.observe_us.resize(horizon);
+      r.cpu_us.resize(horizon);
       records[k] = std::move(r);
       ++result.resumed;
     } else {

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <iterator>
+#include <limits>
 #include <sstream>
 
 #include "bench/quality/file_io.h"
@@ -13,8 +15,13 @@
 namespace rnnopt::bench {
 namespace {
 
-// Regrets at or below this are drawn at it: a log axis has no zero.
-constexpr double kFloor = 1e-8;
+// A log axis has no zero: each panel's axis starts at a tenth of its smallest positive plotted
+// centre value (but not below kMinFloor), and band edges below it are drawn at it.
+constexpr double kMinFloor = 1e-10;
+
+// Distinct colours for up to 8 optimizers (then they repeat).
+constexpr const char* kColours[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728",
+                                    "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"};
 
 std::string run_capture(const std::string& command) {
   std::string out;
@@ -44,7 +51,7 @@ std::string gp_text(const std::string& s) {
   return out;
 }
 
-double clamp_floor(double v) { return std::isfinite(v) ? std::max(v, kFloor) : kFloor; }
+double clamp_floor(double v, double floor) { return std::isfinite(v) ? std::max(v, floor) : floor; }
 
 }  // namespace
 
@@ -100,34 +107,42 @@ std::vector<std::filesystem::path> write_plots(const Bench& bench, const Summary
            << "set logscale y\n"
            << (terminal == "pngcairo" ? "set format y '10^{%L}'\n" : "")
            << "set xlabel 't (evaluations)'\n"
-           << "set ylabel 'regret'\nset grid\nset key top right\n"
+           << "set ylabel 'regret'\nset grid\nset key bottom left\n"
            << "set style fill transparent solid 0.18 noborder\n";
     int index = 0;
     for (const FunctionEntry* f : panels) {
       std::vector<std::string> plots;
-      int colour = 1;
+      int colour = 0;
+      double floor = std::numeric_limits<double>::infinity();
+      for (const auto& c : summary.curves) {
+        if (c.function != f->label) continue;
+        for (double v : c.center) {
+          if (v > 0.0) floor = std::min(floor, v);
+        }
+      }
+      floor = std::isfinite(floor) ? std::max(kMinFloor, 0.1 * floor) : kMinFloor;
       for (const auto& opt : bench.optimizers) {
         const RegretCurve* curve = nullptr;
         for (const auto& c : summary.curves) {
           if (c.optimizer == opt.label && c.function == f->label) curve = &c;
         }
-        ++colour;
+        const std::string lc =
+            std::string("lc rgb '") + kColours[colour++ % std::size(kColours)] + "'";
         if (curve == nullptr) continue;
         data << "# " << opt.label << " on " << f->label << " (n=" << curve->n << ")\n";
         for (std::size_t t = 0; t < curve->center.size(); ++t) {
-          data << t + 1 << ' ' << clamp_floor(curve->center[t]) << ' '
-               << clamp_floor(curve->lower[t]) << ' ' << clamp_floor(curve->upper[t]) << '\n';
+          data << t + 1 << ' ' << clamp_floor(curve->center[t], floor) << ' '
+               << clamp_floor(curve->lower[t], floor) << ' '
+               << clamp_floor(curve->upper[t], floor) << '\n';
         }
         data << "\n\n";
         const std::string src = quote(dat.string()) + " index " + std::to_string(index);
-        plots.push_back(src + " using 1:3:4 with filledcurves lc " + std::to_string(colour) +
-                        " notitle");
-        plots.push_back(src + " using 1:2 with lines lw 2 lc " + std::to_string(colour) +
-                        " title \"" + gp_text(opt.label) + " (n=" + std::to_string(curve->n) +
-                        ")\"");
+        plots.push_back(src + " using 1:3:4 with filledcurves " + lc + " notitle");
+        plots.push_back(src + " using 1:2 with lines lw 2 " + lc + " title \"" +
+                        gp_text(opt.label) + " (n=" + std::to_string(curve->n) + ")\"");
         ++index;
       }
-      script << "set title \"" << gp_text(f->label) << "\"\nplot ";
+      script << "set title \"" << gp_text(f->label) << "\"\nset yrange [" << floor << ":*]\nplot ";
       for (std::size_t k = 0; k < plots.size(); ++k) script << (k ? ", \\\n     " : "") << plots[k];
       script << "\n";
     }

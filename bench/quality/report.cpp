@@ -124,9 +124,11 @@ std::string report_markdown(const Bench& bench, const Summary& summary, const Be
     }
   }
 
-  md << "\n## Time for 100 iterations (like the paper's Table 1)\n\nSeconds of the optimizer's "
-        "own time (construction, propose and observe) for 100 iterations, function evaluations "
-        "excluded; mean over runs with a 95% interval. Measured with "
+  md << "\n## Time for 100 iterations (like the paper's Table 1)\n\nCPU seconds of the "
+        "optimizer's own work (construction, propose and observe; one thread per run) for 100 "
+        "iterations, function evaluations excluded; mean over runs with a 95% interval. CPU time "
+        "rather than wall-clock time, so that other work on the machine does not inflate it; "
+        "summary.json has both. Measured with "
      << cfg.jobs << " run(s) in parallel on a machine with " << std::thread::hardware_concurrency()
      << " hardware threads";
   if (cfg.max_horizon() < 100) {
@@ -150,8 +152,9 @@ std::string report_markdown(const Bench& bench, const Summary& summary, const Be
   }
 
   md << "\n## Plots\n\nBest-so-far regret against t, " << cfg.plot_stat
-     << " over runs with its 95% band, log scale (values below 1e-8 drawn at 1e-8). Data and "
-        "gnuplot scripts: `plots/`.\n\n";
+     << " over runs with its 95% band, log scale (each panel's axis starts at a tenth of its smallest "
+        "positive curve value; band edges below it, e.g. a mean interval reaching below zero, are "
+        "drawn at it). Data and gnuplot scripts: `plots/`.\n\n";
   if (pngs.empty()) md << "No plots were rendered (gnuplot with a png terminal not found).\n";
   for (const auto& p : pngs) md << "![" << p.stem().string() << "](" << p.filename().string() << ")\n\n";
   return md.str();

@@ -30,7 +30,8 @@ struct TimingSummary {
   std::string optimizer;
   std::string function;
   int iterations_timed = 0;  // min(100, largest horizon); scaled to 100 when fewer
-  MeanInterval seconds_per_100;
+  MeanInterval seconds_per_100;       // the run thread's CPU seconds (robust to machine load)
+  MeanInterval wall_seconds_per_100;  // wall-clock seconds
 };
 
 // The plotted statistic (mean or median, BenchConfig::plot_stat) of best-so-far regret against t.

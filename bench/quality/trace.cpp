@@ -1,5 +1,7 @@
 #include "bench/quality/trace.h"
 
+#include <algorithm>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string_view>
@@ -11,12 +13,14 @@ namespace rnnopt::bench {
 std::string format_run(const RunRecord& r, const std::vector<Eigen::VectorXd>& xs) {
   const std::size_t n = r.y.size();
   if (xs.size() != n || r.regret.size() != n || r.propose_us.size() != n ||
-      r.observe_us.size() != n) {
+      r.observe_us.size() != n || r.cpu_us.size() != n) {
     throw std::invalid_argument("format_run(): inconsistent run record for " + r.key.optimizer +
                                 " on " + r.key.function);
   }
   std::string out;
+  double best_y = std::numeric_limits<double>::infinity();
   for (std::size_t i = 0; i < n; ++i) {
+    best_y = std::min(best_y, r.y[i]);
     nlohmann::json j;
     j["optimizer"] = r.key.optimizer;
     j["function"] = r.key.function;
@@ -27,11 +31,12 @@ std::string format_run(const RunRecord& r, const std::vector<Eigen::VectorXd>& x
     j["n"] = n;
     j["x"] = std::vector<double>(xs[i].data(), xs[i].data() + xs[i].size());
     j["y"] = r.y[i];
-    j["best_y"] = r.regret[i] + r.f_star;
+    j["best_y"] = best_y;
     j["regret"] = r.regret[i];
     j["f_star"] = r.f_star;
     j["propose_us"] = r.propose_us[i];
     j["observe_us"] = r.observe_us[i];
+    j["cpu_us"] = r.cpu_us[i];
     out += j.dump();
     out += '\n';
   }
@@ -45,7 +50,7 @@ struct ParsedLine {
   std::uint64_t instance_seed = 0;
   int t = 0;
   int n = 0;
-  double y = 0.0, regret = 0.0, f_star = 0.0, propose_us = 0.0, observe_us = 0.0;
+  double y = 0.0, regret = 0.0, f_star = 0.0, propose_us = 0.0, observe_us = 0.0, cpu_us = 0.0;
 };
 
 bool parse_line(std::string_view line, ParsedLine& p) {
@@ -64,6 +69,7 @@ bool parse_line(std::string_view line, ParsedLine& p) {
     p.f_star = j.at("f_star").get<double>();
     p.propose_us = j.at("propose_us").get<double>();
     p.observe_us = j.at("observe_us").get<double>();
+    p.cpu_us = j.at("cpu_us").get<double>();
   } catch (const nlohmann::json::exception&) {
     return false;
   }
@@ -122,6 +128,7 @@ TraceContents load_trace(const std::filesystem::path& path, bool repair) {
     block.regret.push_back(p.regret);
     block.propose_us.push_back(p.propose_us);
     block.observe_us.push_back(p.observe_us);
+    block.cpu_us.push_back(p.cpu_us);
     block_text.append(line);
     block_text += '\n';
     if (block.length() == block_n) {

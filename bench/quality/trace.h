@@ -3,8 +3,9 @@
 // One JSON object per evaluation, one line each:
 //   {"optimizer":"random","function":"branin","instance":3,"instance_seed":1000003,"seed":1000,
 //    "t":1,"n":100,"x":[..],"y":..,"best_y":..,"regret":..,"f_star":..,"propose_us":..,
-//    "observe_us":..}
-// "regret" is the best-so-far regret best_y - f_star; "n" is the run's length, so that a reader
+//    "observe_us":..,"cpu_us":..}
+// "regret" is the best-so-far regret best_y - f_star; propose_us and observe_us are wall-clock
+// microseconds, cpu_us the thread CPU time of both (robust to a loaded machine); "n" is the run's length, so that a reader
 // can tell a complete run (lines t = 1..n, in order) from a damaged one. The lines of one run are
 // appended together after the run completes (append_durably), so an interrupted benchmark leaves
 // whole runs and at most one truncated last line, which load_trace() drops and repairs.
@@ -41,8 +42,9 @@ struct RunRecord {
   double f_star = 0.0;
   std::vector<double> y;             // y of evaluation t at index t - 1
   std::vector<double> regret;        // best-so-far regret after t evaluations
-  std::vector<double> propose_us;    // optimizer time per evaluation, without f
-  std::vector<double> observe_us;
+  std::vector<double> propose_us;    // wall-clock time of propose() (construction included at t=1)
+  std::vector<double> observe_us;    // wall-clock time of observe()
+  std::vector<double> cpu_us;        // the run thread's CPU time in propose() + observe()
   int length() const { return static_cast<int>(y.size()); }
 };
 
