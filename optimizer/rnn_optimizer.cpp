@@ -21,7 +21,8 @@ void RnnOptimizerOptions::validate() const {
   auto fail = [](const std::string& what) {
     throw std::invalid_argument("RnnOptimizerOptions::validate(): " + what);
   };
-  if (horizon < 0) fail("horizon must be >= 0 (0: the model's horizon), got " + std::to_string(horizon));
+  if (horizon < 0)
+    fail("horizon must be >= 0 (0: the model's horizon), got " + std::to_string(horizon));
   if (!(restart_shrink > 0.0 && restart_shrink < 1.0)) {
     fail("restart_shrink must be in (0, 1), got " + std::to_string(restart_shrink));
   }
@@ -49,30 +50,37 @@ struct RnnOptimizer::State {
   internal::Session session;
   Rng rng;
   int workers;
-  bool fresh = false;                  // sequential: the latest query was not proposed yet
-  std::deque<Eigen::VectorXd> ready;   // parallel: queries waiting to be proposed
+  bool fresh = false;                 // sequential: the latest query was not proposed yet
+  std::deque<Eigen::VectorXd> ready;  // parallel: queries waiting to be proposed
   int fallbacks = 0;
   int restarts = 0;
-  std::vector<double> canonical;       // scratch, d values
+  std::vector<double> canonical;  // scratch, d values
 
   int dim() const { return user_box.dim(); }
 
   // The latest query of `s` in user coordinates; a random point of the zoom box if not finite.
+  // Written out per coordinate (the same arithmetic as Box::from_canonical and Box::clamp) to keep
+  // the hot path to one allocation, the returned vector.
   Eigen::VectorXd to_user(const internal::Session& s) {
     if (!s.query(canonical.data())) {
       ++fallbacks;
       for (double& c : canonical) c = rng.uniform(-1.0, 1.0);
     }
-    const Eigen::Map<const Eigen::VectorXd> c(canonical.data(), dim());
-    return user_box.clamp(zoom.from_canonical(c));
+    Eigen::VectorXd x(dim());
+    for (int i = 0; i < dim(); ++i) {
+      const double v =
+          zoom.lower[i] + (0.5 * (canonical[i] + 1.0)) * (zoom.upper[i] - zoom.lower[i]);
+      x[i] = std::min(std::max(v, user_box.lower[i]), user_box.upper[i]);
+    }
+    return x;
   }
 
   // x in the zoom box's canonical coordinates (into `canonical`); false if outside the zoom box.
   bool to_canonical(const Eigen::VectorXd& x) {
-    const Eigen::VectorXd c = zoom.to_canonical(x);
     for (int i = 0; i < dim(); ++i) {
-      if (!(std::abs(c[i]) <= 1.0 + 1e-9)) return false;
-      canonical[i] = std::clamp(c[i], -1.0, 1.0);
+      const double c = 2.0 * ((x[i] - zoom.lower[i]) / (zoom.upper[i] - zoom.lower[i])) - 1.0;
+      if (!(std::abs(c) <= 1.0 + 1e-9)) return false;
+      canonical[i] = std::clamp(c, -1.0, 1.0);
     }
     return true;
   }
@@ -195,8 +203,8 @@ struct RnnOptimizer::State {
   }
 };
 
-RnnOptimizer::RnnOptimizer(std::shared_ptr<const Model> model, Box box,
-                           RnnOptimizerOptions options, std::uint64_t seed)
+RnnOptimizer::RnnOptimizer(std::shared_ptr<const Model> model, Box box, RnnOptimizerOptions options,
+                           std::uint64_t seed)
     : Optimizer(std::move(box), "RnnOptimizer::RnnOptimizer()"),
       model_(std::move(model)),
       options_(options) {
@@ -224,7 +232,15 @@ int RnnOptimizer::restart_count() const { return state_->restarts; }
 int RnnOptimizer::network_steps() const { return state_->session.steps(); }
 Box RnnOptimizer::zoom_box() const { return state_->zoom; }
 
-Eigen::VectorXd RnnOptimizer::do_propose() { return do_propose_batch(1).front(); }
+Eigen::VectorXd RnnOptimizer::do_propose() {
+  State& s = *state_;
+  // The common sequential case without a vector of one: the latest query, not yet proposed.
+  if (s.workers == 1 && s.session.steps() > 0 && s.fresh && pending().empty()) {
+    s.fresh = false;
+    return s.to_user(s.session);
+  }
+  return std::move(do_propose_batch(1).front());
+}
 
 std::vector<Eigen::VectorXd> RnnOptimizer::do_propose_batch(int n) {
   return state_->workers == 1 ? state_->propose_sequential(*this, n)
@@ -245,8 +261,14 @@ namespace {
 // The model's shape, written into saved states so that a state is not restored into another model.
 std::vector<long long> model_signature(const Model& model, int d) {
   const Manifest& m = model.manifest();
-  std::vector<long long> sig{m.architecture == "dnc" ? 1 : 0, m.hidden_size, m.num_layers,
-                             m.d_max, m.feature_width(), m.parallel_workers, m.horizon, d};
+  std::vector<long long> sig{m.architecture == "dnc" ? 1 : 0,
+                             m.hidden_size,
+                             m.num_layers,
+                             m.d_max,
+                             m.feature_width(),
+                             m.parallel_workers,
+                             m.horizon,
+                             d};
   if (m.dnc) {
     sig.push_back(m.dnc->memory_slots);
     sig.push_back(m.dnc->word_size);

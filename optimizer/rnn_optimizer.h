@@ -81,9 +81,9 @@ class Model {
 std::shared_ptr<const Model> load_model(const std::string& path, LoadOptions options = {});
 
 // Runs the golden-trace protocol of MODEL_FORMAT.md section 5 on `model` for problem dimension d:
-// the value fed back after query q_t is the fixed quadratic y_t = sum_i (q_t,i - 0.25)^2. Returns the trace with the engine's own
-// queries (tolerance 1e-4). Requires model.supports_dim(d) and steps >= 1; throws
-// std::invalid_argument otherwise.
+// the value fed back after query q_t is the fixed quadratic y_t = sum_i (q_t,i - 0.25)^2. Returns
+// the trace with the engine's own queries (tolerance 1e-4). Requires model.supports_dim(d) and
+// steps >= 1; throws std::invalid_argument otherwise.
 GoldenTrace record_golden_trace(const Model& model, int d, int steps);
 
 // Replays `trace` on `model`; returns the largest absolute difference between the engine's queries
@@ -99,12 +99,12 @@ struct RandomModelSpec {
   std::vector<int> dims;  // empty: {d_max}
   int hidden_size = 32;
   int num_layers = 1;
-  DncSizes dnc{8, 8, 1};                         // used for "dnc"
+  DncSizes dnc{8, 8, 1};                              // used for "dnc"
   std::vector<std::string> input_features{"x", "y"};  // "mask" is added if dims need it
   std::string output_map = "tanh";
   YNormalisation y_normalisation{"running", 1e-6};
   int horizon = 50;
-  int parallel_workers = 1;  // > 1 adds the "flag" feature if missing
+  int parallel_workers = 1;   // > 1 adds the "flag" feature if missing
   double weight_scale = 0.0;  // weights ~ U(-a, a); 0: a = 1/sqrt(hidden_size) (PyTorch's init)
   int golden_steps = 8;       // length of the golden trace (at least 1)
 

@@ -9,7 +9,9 @@ namespace {
 float sigmoid(float z) { return 1.0f / (1.0f + std::exp(-z)); }
 
 // softplus(z) = log(1 + exp(z)), computed without overflow.
-float softplus(float z) { return z > 0.0f ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z)); }
+float softplus(float z) {
+  return z > 0.0f ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z));
+}
 
 float oneplus(float z) { return 1.0f + softplus(z); }
 
@@ -60,8 +62,7 @@ void DncState::reset() {
   read_vectors.setZero();
 }
 
-void content_address(const MatF& memory, const float* key, float beta, VecF& row_norms,
-                     VecF& out) {
+void content_address(const MatF& memory, const float* key, float beta, VecF& row_norms, VecF& out) {
   const Eigen::Index w = memory.cols();
   Eigen::Map<const VecF> k(key, w);
   // cos(a, b) = a.b / (sqrt(a.a + 1e-6) sqrt(b.b + 1e-6)).
@@ -138,9 +139,8 @@ void dnc_memory_step(const DncWeights& weights, const float* h, DncState& st) {
   for (int j = 0; j < s.n; ++j) {
     const float wj = st.write_weights[j];
     const float pj = st.precedence[j];
-    st.link.col(j).array() =
-        (1.0f - st.write_weights.array() - wj) * st.link.col(j).array() +
-        st.write_weights.array() * pj;
+    st.link.col(j).array() = (1.0f - st.write_weights.array() - wj) * st.link.col(j).array() +
+                             st.write_weights.array() * pj;
   }
   st.link.diagonal().setZero();
   const float written = st.write_weights.sum();

@@ -38,13 +38,13 @@ struct DncState {
   MatF read_vectors;   // r [W, R], one column per head: data() is [r_1, ..., r_R]
 
   // Scratch.
-  VecF xi;          // interface vector [Z]
-  VecF psi;         // retention [N]
-  VecF allocation;  // a [N]
-  VecF content;     // [N]
-  VecF row_norms;   // [N]
-  VecF forward;     // [N]
-  VecF backward;    // [N]
+  VecF xi;                 // interface vector [Z]
+  VecF psi;                // retention [N]
+  VecF allocation;         // a [N]
+  VecF content;            // [N]
+  VecF row_norms;          // [N]
+  VecF forward;            // [N]
+  VecF backward;           // [N]
   std::vector<int> order;  // [N]
 
   explicit DncState(const DncSizesInt& sizes);
@@ -54,11 +54,11 @@ struct DncState {
 
 // Content addressing C(M, k, beta) (MODEL_FORMAT.md section 4) into out [N]. row_norms is
 // scratch [N]. No allocation.
-void content_address(const MatF& memory, const float* key, float beta, VecF& row_norms,
-                     VecF& out);
+void content_address(const MatF& memory, const float* key, float beta, VecF& row_norms, VecF& out);
 
-// One memory step, steps 1-6 of MODEL_FORMAT.md section 4, from the controller output h [H]: computes
-// the interface vector and updates the state; afterwards read_vectors holds the new r. No allocation.
+// One memory step, steps 1-6 of MODEL_FORMAT.md section 4, from the controller output h [H]:
+// computes the interface vector and updates the state; afterwards read_vectors holds the new r. No
+// allocation.
 void dnc_memory_step(const DncWeights& weights, const float* h, DncState& state);
 
 }  // namespace rnnopt::internal

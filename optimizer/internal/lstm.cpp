@@ -7,7 +7,8 @@ const Tensor& find(const std::map<std::string, Tensor>& tensors, const std::stri
                    std::vector<std::int64_t> shape, const std::string& source) {
   const auto it = tensors.find(name);
   if (it == tensors.end()) throw ModelError(source + ": missing tensor \"" + name + "\"");
-  if (it->second.shape != shape) throw ModelError(source + ": tensor \"" + name + "\" has the wrong shape");
+  if (it->second.shape != shape)
+    throw ModelError(source + ": tensor \"" + name + "\" has the wrong shape");
   return it->second;
 }
 

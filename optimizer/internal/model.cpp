@@ -59,8 +59,9 @@ GoldenTrace record_golden_trace(const Model& model, int d, int steps) {
   std::vector<double> q(d);
   for (int t = 0; t < steps; ++t) {
     if (!session.query(q.data())) {
-      throw std::invalid_argument("record_golden_trace(): the network output is not finite at step " +
-                                  std::to_string(t + 1));
+      throw std::invalid_argument(
+          "record_golden_trace(): the network output is not finite at step " +
+          std::to_string(t + 1));
     }
     double y = 0.0;
     for (double v : q) y += (v - 0.25) * (v - 0.25);
@@ -145,8 +146,7 @@ ModelFile make_random_model_file(const RandomModelSpec& spec, std::uint64_t seed
   m.dims.erase(std::unique(m.dims.begin(), m.dims.end()), m.dims.end());
   m.input_features = spec.input_features;
   auto has = [&](const std::string& f) {
-    return std::find(m.input_features.begin(), m.input_features.end(), f) !=
-           m.input_features.end();
+    return std::find(m.input_features.begin(), m.input_features.end(), f) != m.input_features.end();
   };
   for (const char* f : {"x", "y"}) {
     if (!has(f)) m.input_features.push_back(f);

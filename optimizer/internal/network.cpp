@@ -54,8 +54,8 @@ Network Network::from_file(const ModelFile& file, const std::string& source) {
     net.dnc_ = std::move(dnc);
     head_in = hs + rw;
   } else if (m.architecture == "lstm") {
-    net.lstm_ =
-        LstmWeights::from_tensors(file.tensors, "lstm.", m.num_layers, net.layout_.width, hs, source);
+    net.lstm_ = LstmWeights::from_tensors(file.tensors, "lstm.", m.num_layers, net.layout_.width,
+                                          hs, source);
   } else {
     throw ModelError(source + ": unknown architecture \"" + m.architecture + "\"");
   }

@@ -19,10 +19,10 @@
 namespace rnnopt::internal {
 
 struct NetworkState {
-  LstmState lstm;                // the LSTM, or the DNC's controller
-  std::optional<DncState> dnc;   // DNC memory, for "dnc" models
-  VecF head_input;               // [h, r_1..r_R] for the DNC head (empty for LSTM)
-  VecF output;                   // raw head output o [d_max]
+  LstmState lstm;               // the LSTM, or the DNC's controller
+  std::optional<DncState> dnc;  // DNC memory, for "dnc" models
+  VecF head_input;              // [h, r_1..r_R] for the DNC head (empty for LSTM)
+  VecF output;                  // raw head output o [d_max]
 
   // The feature slot (layout().width floats) of the next step's input.
   float* features() { return lstm.input(); }

@@ -31,7 +31,8 @@ long long StateReader::integer() {
   const std::string t = token();
   char* end = nullptr;
   const long long v = std::strtoll(t.c_str(), &end, 10);
-  if (end == t.c_str() || *end != '\0') fail("malformed saved state: \"" + t + "\" is not an integer");
+  if (end == t.c_str() || *end != '\0')
+    fail("malformed saved state: \"" + t + "\" is not an integer");
   return v;
 }
 
@@ -39,7 +40,8 @@ double StateReader::real() {
   const std::string t = token();
   char* end = nullptr;
   const double v = std::strtod(t.c_str(), &end);
-  if (end == t.c_str() || *end != '\0') fail("malformed saved state: \"" + t + "\" is not a number");
+  if (end == t.c_str() || *end != '\0')
+    fail("malformed saved state: \"" + t + "\" is not a number");
   return v;
 }
 

@@ -40,8 +40,8 @@ class StateReader {
   template <class Scalar>
   void reals(Scalar* data, Eigen::Index size) {
     const long long n = integer();
-    if (n != size) fail("a saved array has " + std::to_string(n) + " values, expected " +
-                        std::to_string(size));
+    if (n != size)
+      fail("a saved array has " + std::to_string(n) + " values, expected " + std::to_string(size));
     for (Eigen::Index i = 0; i < size; ++i) data[i] = static_cast<Scalar>(real());
   }
   [[noreturn]] void fail(const std::string& what) const;

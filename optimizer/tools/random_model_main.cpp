@@ -40,7 +40,8 @@ int main(int argc, char** argv) {
   app.add_option("--slots", spec.dnc.memory_slots, "DNC memory slots N")->capture_default_str();
   app.add_option("--word", spec.dnc.word_size, "DNC word size W")->capture_default_str();
   app.add_option("--heads", spec.dnc.read_heads, "DNC read heads R")->capture_default_str();
-  app.add_option("--features", features, "input features, comma-separated (x,y,flag,mask,budget,best_y)")
+  app.add_option("--features", features,
+                 "input features, comma-separated (x,y,flag,mask,budget,best_y)")
       ->capture_default_str();
   app.add_option("--output-map", spec.output_map, "tanh or clip")->capture_default_str();
   app.add_option("--y-normalisation", y_norm, "running or none")->capture_default_str();

@@ -1,5 +1,7 @@
 // rnnopt::Model: load_model / make_model, the golden-trace replay and its mismatch error, random
 // model files.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
@@ -65,8 +67,8 @@ TEST_CASE("A damaged weight fails the golden trace with a clear ModelError", "[o
   damaged.tensors.at("head.b").data[0] += 0.5f;
   CHECK_THROWS_AS(rnnopt::make_model(damaged, "bad.safetensors"), rnnopt::ModelError);
   CHECK_THROWS_WITH(rnnopt::make_model(damaged, "bad.safetensors"),
-                    Catch::Contains("bad.safetensors") && Catch::Contains("golden trace mismatch") &&
-                        Catch::Contains("step 1"));
+                    Catch::Contains("bad.safetensors") &&
+                        Catch::Contains("golden trace mismatch") && Catch::Contains("step 1"));
   // Without verification it loads.
   CHECK_NOTHROW(rnnopt::make_model(damaged, "bad.safetensors", {.verify_golden_trace = false}));
 

@@ -83,8 +83,8 @@ TEST_CASE("RnnOptimizer (parallel DNC, restart policy) conforms", "[optimizer][r
 TEST_CASE("RnnOptimizer rejects a model, box or options that do not fit", "[optimizer][rnn]") {
   const auto model = model_of(lstm_spec(2), 1);
   const Box box2 = Box::canonical(2);
-  CHECK_THROWS_WITH(RnnOptimizer(nullptr, box2), Catch::Contains("RnnOptimizer::RnnOptimizer()") &&
-                                                      Catch::Contains("null"));
+  CHECK_THROWS_WITH(RnnOptimizer(nullptr, box2),
+                    Catch::Contains("RnnOptimizer::RnnOptimizer()") && Catch::Contains("null"));
   CHECK_THROWS_WITH(RnnOptimizer(model, Box::canonical(3)),
                     Catch::Contains("3 dims") && Catch::Contains("supports d in {2}"));
   RnnOptimizerOptions bad;
@@ -177,8 +177,7 @@ TEST_CASE("A sequential model proposes batches by a constant liar on a copy of i
 TEST_CASE("A parallel model follows the paper's scheme", "[optimizer][rnn][parallel]") {
   const int workers = 3;
   const auto model = model_of(dnc_spec(2, workers), 44);
-  CHECK(std::find(model->manifest().input_features.begin(),
-                  model->manifest().input_features.end(),
+  CHECK(std::find(model->manifest().input_features.begin(), model->manifest().input_features.end(),
                   "flag") != model->manifest().input_features.end());
   RnnOptimizer opt(model, Box::canonical(2), {}, 1);
   const auto first = opt.propose_batch(2);
@@ -346,9 +345,9 @@ TEST_CASE("restore_state rejects malformed or foreign states and changes nothing
   RnnOptimizer a(model2, Box::canonical(2), {}, 1);
   a.observe(Eigen::Vector2d(0.0, 0.0), 1.0);
   RnnOptimizer other(model3, Box::canonical(2), {}, 1);
-  CHECK_THROWS_WITH(other.restore_state(a.save_state()),
-                    Catch::Contains("RnnOptimizer::restore_state()") &&
-                        Catch::Contains("another model"));
+  CHECK_THROWS_WITH(
+      other.restore_state(a.save_state()),
+      Catch::Contains("RnnOptimizer::restore_state()") && Catch::Contains("another model"));
   CHECK(other.history().empty());
   CHECK_THROWS_WITH(a.restore_state("garbage"), Catch::Contains("restore_state()"));
   std::string truncated = a.save_state();
