@@ -19,14 +19,14 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <set>
-#include <sstream>
 #include <string_view>
 
 namespace rnnopt {
 namespace {
 
 using nlohmann::json;
+
+constexpr std::int64_t kMaxJsonValues = 4'000'000;
 
 [[noreturn]] void fail(const std::string& source, const std::string& what) {
   throw ModelError(source + ": " + what);
@@ -66,14 +66,24 @@ std::string shown(std::string_view text) {
 json parse_json(std::string_view text, const std::string& source, const std::string& what) {
   // nlohmann's parser is iterative, but copying and dumping a value recurse: a deeply nested
   // document would overflow the stack later, so refuse it while parsing.
-  const json::parser_callback_t limit_depth = [&](int depth, json::parse_event_t, json&) {
+  // The number of values is bounded too: a legitimate header holds a few dozen tensor entries and
+  // a golden trace of at most kMaxGoldenSteps * (kMaxDim + 1) numbers, while 100 MB of "0," would
+  // otherwise become a DOM of 50 million values.
+  std::int64_t values = 0;
+  const json::parser_callback_t limit = [&](int depth, json::parse_event_t event, json&) {
     if (depth > kMaxJsonDepth) {
       fail(source, what + " nests deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+    }
+    if (event == json::parse_event_t::value || event == json::parse_event_t::object_start ||
+        event == json::parse_event_t::array_start) {
+      if (++values > kMaxJsonValues) {
+        fail(source, what + " has more than " + std::to_string(kMaxJsonValues) + " values");
+      }
     }
     return true;
   };
   try {
-    return json::parse(text.begin(), text.end(), limit_depth);
+    return json::parse(text.begin(), text.end(), limit);
   } catch (const json::exception& e) {
     fail(source, "malformed " + what + ": " + e.what());
   }

@@ -169,6 +169,10 @@ TEST_CASE("layout errors: truncation, lengths, JSON", "[optimizer][model_file]")
   check_rejects(join_file("[1, 2]", {}), "a JSON object is required");
   check_rejects(join_file(std::string(100000, '[') + std::string(100000, ']'), {}),
                 "nests deeper than 64");
+  // 4 million and one values: the DOM would be large, so the reader stops counting there.
+  std::string many = "[";
+  for (int i = 0; i < 4'000'000; ++i) many += "0,";
+  check_rejects(join_file(many + "0]", {}), "header JSON has more than 4000000 values");
   std::vector<std::uint8_t> padded_trailing = good;
   padded_trailing.push_back(0);
   check_rejects(padded_trailing, "1 bytes in the data section after the last tensor");
