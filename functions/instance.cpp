@@ -38,7 +38,19 @@ InstanceTransform InstanceTransform::draw(int d, std::uint64_t seed) {
   return t;
 }
 
+namespace {
+
+void check_size(std::string_view where, const InstanceTransform& t, const Eigen::VectorXd& x) {
+  if (static_cast<std::size_t>(x.size()) != t.permutation.size()) {
+    fail(where, "the point has " + std::to_string(x.size()) + " dims, the transform " +
+                    std::to_string(t.permutation.size()));
+  }
+}
+
+}  // namespace
+
 Eigen::VectorXd InstanceTransform::apply(const Eigen::VectorXd& u) const {
+  check_size("InstanceTransform::apply()", *this, u);
   Eigen::VectorXd v(u.size());
   for (Eigen::Index i = 0; i < u.size(); ++i) {
     const auto si = static_cast<std::size_t>(i);
@@ -49,6 +61,7 @@ Eigen::VectorXd InstanceTransform::apply(const Eigen::VectorXd& u) const {
 }
 
 Eigen::VectorXd InstanceTransform::invert(const Eigen::VectorXd& v) const {
+  check_size("InstanceTransform::invert()", *this, v);
   Eigen::VectorXd u(v.size());
   for (Eigen::Index i = 0; i < v.size(); ++i) {
     const auto si = static_cast<std::size_t>(i);
@@ -84,6 +97,10 @@ BenchmarkInstance::BenchmarkInstance(BenchmarkPtr base, InstanceTransform transf
 }
 
 Eigen::VectorXd BenchmarkInstance::to_base(const Eigen::VectorXd& x) const {
+  if (x.size() != dim()) {
+    fail("BenchmarkInstance::to_base()", name_ + ": x has " + std::to_string(x.size()) +
+                                             " dims, expected " + std::to_string(dim()));
+  }
   const Box box{base_->lower(), base_->upper()};
   return box.from_unit(transform_.apply(box.to_unit(x)));
 }

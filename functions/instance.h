@@ -41,7 +41,8 @@ struct InstanceTransform {
   // permutation (Rng::shuffle of 0..d-1), d flips (bernoulli(0.5)), d scales, d shifts.
   static InstanceTransform draw(int d, std::uint64_t seed);
 
-  // v = T(u) and its inverse u = T^-1(v), for points of any size-d vector.
+  // v = T(u) and its inverse u = T^-1(v), for any point with d entries (inside the unit box or
+  // not). Throw std::invalid_argument for another size.
   Eigen::VectorXd apply(const Eigen::VectorXd& u) const;
   Eigen::VectorXd invert(const Eigen::VectorXd& v) const;
 };
@@ -64,10 +65,12 @@ class BenchmarkInstance final : public Objective {
   // A global minimiser (inside the box) matching known_minimum().
   Eigen::VectorXd argmin() const;
   // The point of the base's domain where g(x) evaluates the base (may lie outside the box).
+  // Throws std::invalid_argument unless x has dim() entries.
   Eigen::VectorXd to_base(const Eigen::VectorXd& x) const;
   // The preimages of the base's known minimisers that lie inside the box (may be empty).
   std::vector<Eigen::VectorXd> mapped_minimisers() const;
-  // g at any x of dim() entries, also outside the box (through the base formula).
+  // g at any x of dim() entries, also outside the box (through the base formula); throws
+  // std::invalid_argument for another size.
   double value_unchecked(const Eigen::VectorXd& x) const { return base_->formula(to_base(x)); }
 
   const Benchmark& base() const { return *base_; }

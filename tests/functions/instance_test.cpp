@@ -206,4 +206,8 @@ TEST_CASE("Instances reject bad transforms", "[functions][instance][errors]") {
   CHECK_THROWS_WITH(fn::BenchmarkInstance(base, fn::InstanceTransform::draw(3, 1), "x"),
                     Catch::Contains("2 dimensions"));
   CHECK_THROWS_WITH(fn::InstanceTransform::draw(0, 1), Catch::Contains("d must be >= 1"));
+  CHECK_THROWS_WITH(ok.apply(Eigen::Vector3d(0, 0, 0)), Catch::Contains("3 dims"));
+  CHECK_THROWS_WITH(ok.invert(Eigen::VectorXd::Zero(1)), Catch::Contains("1 dims"));
+  CHECK_THROWS_WITH(fn::make_instance(base, 1)->value_unchecked(Eigen::VectorXd::Zero(4)),
+                    Catch::Contains("4 dims"));
 }
