@@ -1,0 +1,95 @@
+#include "baselines/gp_ucb.h"
+
+#include <cmath>
+#include <numbers>
+#include <stdexcept>
+#include <string>
+
+#include "baselines/internal/candidate_search.h"
+#include "baselines/internal/gp.h"
+#include "baselines/internal/model_data.h"
+#include "baselines/sobol_sequence.h"
+
+namespace rnnopt::baselines {
+namespace {
+
+constexpr std::string_view kWhere = "GpUcb::GpUcb()";
+
+const GpUcbOptions& validated(const GpUcbOptions& o, const Box& box) {
+  box.validate(kWhere);
+  o.validate(kWhere, box.dim());
+  if (box.dim() > SobolSequence::max_dim()) {
+    throw std::invalid_argument(std::string(kWhere) + ": too many dimensions for the Sobol grid");
+  }
+  return o;
+}
+
+}  // namespace
+
+void GpUcbOptions::validate(std::string_view where, int d) const {
+  gp.validate(where, d);
+  if (!(delta > 0.0 && delta < 1.0)) {
+    throw std::invalid_argument(std::string(where) + ": delta must be in (0, 1)");
+  }
+  if (!(beta_scale > 0.0) || !std::isfinite(beta_scale)) {
+    throw std::invalid_argument(std::string(where) + ": beta_scale must be positive");
+  }
+}
+
+GpUcb::GpUcb(Box box, GpUcbOptions options, std::uint64_t seed)
+    : Optimizer(box, kWhere),
+      options_(validated(options, box)),
+      rng_(seed),
+      grid_(sobol_grid(box.dim(), options.gp.search.grid_size,
+                       static_cast<std::uint64_t>(options.gp.search.grid_seed))) {}
+
+GpUcb::~GpUcb() = default;
+
+double GpUcb::beta() const {
+  const double t = 1.0 + static_cast<double>(history().size());
+  const double size = static_cast<double>(options_.gp.search.grid_size);
+  return options_.beta_scale * 2.0 *
+         std::log(size * t * t * std::numbers::pi * std::numbers::pi / (6.0 * options_.delta));
+}
+
+void GpUcb::do_observe(const Observation& obs) {
+  if (options_.gp.standardize_y || model_stale_ || !model_) {
+    model_stale_ = true;
+    return;
+  }
+  model_->add(box().to_unit(obs.x).cwiseMax(0.0).cwiseMin(1.0), obs.y);
+}
+
+Eigen::VectorXd GpUcb::do_propose() {
+  const int n_obs = static_cast<int>(history().size());
+  const int n_pending = static_cast<int>(pending().size());
+  if (n_obs < options_.gp.initial_design) {
+    return box().from_unit(internal::sobol_point(dim(), n_obs + n_pending));
+  }
+  const Eigen::MatrixXd u = internal::unit_rows(history(), box());
+  if (model_stale_ || !model_) {
+    Eigen::VectorXd y = internal::values(history());
+    if (options_.gp.standardize_y) y = internal::Standardizer::fit(y).apply(y);
+    model_ = std::make_unique<internal::GpPosterior>(
+        options_.gp.kernel, internal::fixed_hypers(options_.gp, box()), options_.gp.jitter);
+    model_->fit(u, y);
+    model_stale_ = false;
+    ++stats_.fits;
+  }
+  stats_.numerical_trouble = model_->numerical_trouble();
+  const Eigen::MatrixXd pend = internal::unit_rows(pending(), box());
+  const std::vector<internal::GpPosterior> models =
+      internal::with_fantasies({*model_}, pend, options_.gp.search.num_threads);
+  internal::Acquisition acq;
+  acq.kind = internal::AcquisitionKind::kLowerConfidenceBound;
+  acq.beta = beta();
+  Eigen::MatrixXd extra(n_obs + n_pending, dim());
+  extra << u, pend;
+  const internal::SearchResult r =
+      internal::maximize_acquisition(models, acq, grid_, extra, extra, options_.gp.search, rng_);
+  stats_.lbfgs_failures += r.lbfgs_failures;
+  stats_.refined_wins += r.from_lbfgs ? 1 : 0;
+  return box().from_unit(r.u);
+}
+
+}  // namespace rnnopt::baselines

@@ -1,0 +1,52 @@
+// rnnopt/baselines/internal/candidate_search.h: maximising an acquisition function averaged over
+// GP hyper-samples (private), the search of Spearmint's default chooser (reference/spearmint.md,
+// A.3): grid + extra points + spray, then bounded L-BFGS-B (LBFGSpp) from the best few with
+// analytic gradients. Work is spread over threads by (hyper-sample, block of candidates) and by
+// L-BFGS-B start; every result lands in its own slot, so the outcome does not depend on timing.
+#pragma once
+
+#include <Eigen/Core>
+#include <functional>
+#include <vector>
+
+#include "baselines/gp_options.h"
+#include "baselines/internal/gp.h"
+#include "optimizer/random.h"
+
+namespace rnnopt::baselines::internal {
+
+// Runs f(0), ..., f(count - 1) on up to `threads` threads (0: hardware concurrency).
+void parallel_for(int count, int threads, const std::function<void(int)>& f);
+
+enum class AcquisitionKind {
+  kExpectedImprovement,   // mean over models of EI(target_s, mu_s, sd_s), maximised
+  kLowerConfidenceBound,  // sqrt(beta) sd - mu of the single model, maximised (GP-UCB for min.)
+};
+
+struct Acquisition {
+  AcquisitionKind kind = AcquisitionKind::kExpectedImprovement;
+  std::vector<double> targets;  // EI incumbent per model
+  double beta = 0.0;            // LCB exploration weight
+};
+
+// The acquisition value (to maximise) at unit-cube point u, with its gradient when grad != null.
+double acquisition_at(const std::vector<GpPosterior>& models, const Acquisition& acq,
+                      const Eigen::VectorXd& u, Eigen::VectorXd* grad);
+
+struct SearchResult {
+  Eigen::VectorXd u;        // the chosen unit-cube point
+  double value = 0.0;       // its acquisition value
+  bool from_lbfgs = false;  // true when a refined point beat the best candidate
+  int lbfgs_failures = 0;   // starts whose line search gave up (their best point is kept)
+};
+
+// Maximises acq over [0,1]^d. Candidates: the rows of grid and extra, then options.num_spray
+// points N(argmin of the model-averaged mean, spray_std^2 I) clipped to the cube (drawn from rng).
+// A chosen point that duplicates a row of `avoid` (observed and pending points) is replaced by the
+// best candidate that does not.
+SearchResult maximize_acquisition(const std::vector<GpPosterior>& models, const Acquisition& acq,
+                                  const Eigen::MatrixXd& grid, const Eigen::MatrixXd& extra,
+                                  const Eigen::MatrixXd& avoid, const SearchOptions& options,
+                                  Rng& rng);
+
+}  // namespace rnnopt::baselines::internal
