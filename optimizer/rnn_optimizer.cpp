@@ -360,14 +360,17 @@ void RnnOptimizer::restore_state(const std::string& text) {
     return static_cast<std::size_t>(n);
   };
   r.expect("history");
-  std::vector<Observation> history(count(100'000'000));
-  for (Observation& o : history) {
-    o.x = read_vector(d);
-    o.y = r.real();
+  // Entries are appended as they are read (never preallocated from a count in the text), so a
+  // corrupt count cannot make this allocate more than the text holds.
+  std::vector<Observation> history;
+  for (std::size_t i = 0, n = count(100'000'000); i < n; ++i) {
+    Eigen::VectorXd x = read_vector(d);
+    const double y = r.real();
+    history.push_back(Observation{std::move(x), y});
   }
   r.expect("pending");
-  std::vector<Eigen::VectorXd> pending(count(100'000'000));
-  for (Eigen::VectorXd& x : pending) x = read_vector(d);
+  std::vector<Eigen::VectorXd> pending;
+  for (std::size_t i = 0, n = count(100'000'000); i < n; ++i) pending.push_back(read_vector(d));
 
   State s(*model_, box(), options_, 0);
   r.expect("rng");
@@ -377,8 +380,8 @@ void RnnOptimizer::restore_state(const std::string& text) {
     r.fail("malformed generator state");
   }
   r.expect("counters");
-  s.fallbacks = static_cast<int>(r.integer());
-  s.restarts = static_cast<int>(r.integer());
+  s.fallbacks = static_cast<int>(count(1'000'000'000));
+  s.restarts = static_cast<int>(count(1'000'000'000));
   s.fresh = r.integer() != 0;
   r.expect("zoom");
   s.zoom = Box{read_vector(d), read_vector(d)};
@@ -388,9 +391,9 @@ void RnnOptimizer::restore_state(const std::string& text) {
     r.fail(std::string("malformed saved state: ") + e.what());
   }
   r.expect("session");
-  s.session.set_steps(static_cast<int>(r.integer()));
+  s.session.set_steps(static_cast<int>(count(1'000'000'000)));
   internal::YNormaliser::Stats stats;
-  stats.count = static_cast<long>(r.integer());
+  stats.count = static_cast<long>(count(1'000'000'000));
   stats.mean = r.real();
   stats.m2 = r.real();
   stats.min = r.real();

@@ -353,6 +353,12 @@ TEST_CASE("restore_state rejects malformed or foreign states and changes nothing
   std::string truncated = a.save_state();
   truncated.resize(truncated.size() / 2);
   CHECK_THROWS_AS(a.restore_state(truncated), std::invalid_argument);
+  // A corrupt count fails on the entries that are not there (nothing is allocated for the count).
+  std::string inflated = a.save_state();
+  const auto at = inflated.find("history\n1 ");
+  REQUIRE(at != std::string::npos);
+  inflated.replace(at, 10, "history\n99999999 ");
+  CHECK_THROWS_WITH(a.restore_state(inflated), Catch::Contains("malformed saved state"));
   CHECK(a.history().size() == 1);
 }
 
