@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <numeric>
 
 namespace rnnopt::bench {
@@ -55,6 +56,7 @@ double Progress::eta_seconds() const {
   for (std::size_t g = 0; g < total_.size(); ++g) {
     if (done_[g] > 0) fallback = std::max(fallback, seconds_[g] / done_[g]);
   }
+  if (fallback == 0.0) return std::numeric_limits<double>::quiet_NaN();  // nothing measured yet
   double left = 0.0;
   for (std::size_t g = 0; g < total_.size(); ++g) {
     const double rate = done_[g] > 0 ? seconds_[g] / done_[g] : fallback;

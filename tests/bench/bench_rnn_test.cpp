@@ -1,0 +1,44 @@
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "bench/quality/file_io.h"
+#include "bench_test_util.h"
+#include "optimizer/model_file.h"
+#include "optimizer/rnn_optimizer.h"
+
+using namespace rnnopt::bench;
+namespace fs = std::filesystem;
+
+TEST_CASE("an RNN model runs where it supports the dimension and is skipped elsewhere",
+          "[bench][run][rnn]") {
+  test::ScratchDir dir("rnn");
+  rnnopt::RandomModelSpec spec;
+  spec.name = "tiny-d2";
+  spec.d_max = 2;
+  spec.hidden_size = 8;
+  spec.horizon = 10;
+  const fs::path model = dir.path() / "tiny-d2.safetensors";
+  rnnopt::write_model_file(model.string(), rnnopt::make_random_model_file(spec, 5));
+
+  const fs::path out = dir.path() / "out";
+  const test::CliResult r =
+      test::run_cli({"--optimizers", "rnn:" + model.string() + ",random", "--functions",
+                     "branin,hartmann3", "--instances", "2", "--horizons", "8", "--quiet",
+                     "--no-plots", "--out", out.string()});
+  INFO(r.err);
+  REQUIRE(r.code == kExitOk);
+  CHECK_THAT(r.err, Catch::Contains("not run: rnn:tiny-d2 on hartmann3"));
+  const nlohmann::json s = nlohmann::json::parse(read_file(out / "summary.json"));
+  int rnn_rows = 0;
+  for (const auto& row : s["results"]) {
+    if (row["optimizer"] == "rnn:tiny-d2") {
+      ++rnn_rows;
+      CHECK(row["function"] == "branin");
+      CHECK(row["n"] == 2);
+    }
+  }
+  CHECK(rnn_rows == 1);
+  CHECK(s["skipped"].size() == 1);
+  const std::string report = read_file(out / "report.md");
+  CHECK_THAT(report, Catch::Contains("Not run") && Catch::Contains("supports d in {2}"));
+}
