@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <ctime>
 #include <filesystem>
 #include <limits>
 #include <numbers>
@@ -69,7 +70,9 @@ GpBatch make_gp_batch(const std::vector<functions::GpSampleParams>& params, torc
 
 // f(x) = sum_m scale w_m cos(omega_m . x + phase_m); x [B, d] -> [B]. Differentiable in x.
 torch::Tensor gp_value(const GpBatch& g, const torch::Tensor& x) {
-  const torch::Tensor proj = torch::bmm(g.omega, x.unsqueeze(2)).squeeze(2);
+  // A broadcast product rather than bmm: with d in the single digits, bmm's per-matrix GEMM calls
+  // cost far more than the arithmetic (measured: 10x slower forward and backward).
+  const torch::Tensor proj = (g.omega * x.unsqueeze(1)).sum(2);
   return (g.weight * torch::cos(proj + g.phase)).sum(1);
 }
 
@@ -223,7 +226,9 @@ EpisodeResult run_episode(const internal::Net& net, const GpBatch& gp,
   torch::Tensor y_fed = torch::zeros({b, 1}, opts);
   torch::Tensor flag = torch::zeros({b, 1}, opts);
   torch::Tensor best_fed = torch::zeros({b, 1}, opts);
-  std::vector<torch::Tensor> queries, values, observed;
+  std::vector<torch::Tensor> queries, values;
+  int observed = 0;
+  torch::Tensor obs_sum, obs_sumsq, obs_min;
   torch::Tensor total = torch::zeros({b}, opts);
   torch::Tensor running_min;
   std::optional<GpPosterior> posterior;
@@ -274,19 +279,23 @@ EpisodeResult run_episode(const internal::Net& net, const GpBatch& gp,
       xj = torch::stack(queries, 1).index({arange, index});
       yj = torch::stack(values, 1).index({arange, index});
     }
-    observed.push_back(yj.detach());
-    const torch::Tensor all = torch::stack(observed, 1);
-    const torch::Tensor lowest = std::get<0>(all.min(1));
+    // Statistics of the observations so far, the fed one included (MODEL_FORMAT.md section 3),
+    // kept incrementally in double and held constant for the gradient.
+    const torch::Tensor yd = yj.detach().to(torch::kFloat64);
+    ++observed;
+    obs_sum = observed == 1 ? yd : obs_sum + yd;
+    obs_sumsq = observed == 1 ? yd * yd : obs_sumsq + yd * yd;
+    obs_min = observed == 1 ? yd : torch::minimum(obs_min, yd);
     if (eo.y_normalisation == "running") {
-      // Statistics of the observations so far, the fed one included (MODEL_FORMAT.md section 3);
-      // held constant for the gradient.
-      const torch::Tensor mean = all.mean(1);
-      const torch::Tensor denom = all.std(1, /*unbiased=*/false) + eo.y_eps;
-      y_fed = ((yj - mean) / denom).unsqueeze(1);
-      best_fed = ((lowest - mean) / denom).unsqueeze(1);
+      const torch::Tensor mean = obs_sum / observed;
+      const torch::Tensor sd = torch::sqrt(torch::clamp_min(obs_sumsq / observed - mean * mean, 0.0));
+      const torch::Tensor denom = (sd + eo.y_eps).to(torch::kFloat32);
+      const torch::Tensor mean32 = mean.to(torch::kFloat32);
+      y_fed = ((yj - mean32) / denom).unsqueeze(1);
+      best_fed = ((obs_min - mean) / (sd + eo.y_eps)).to(torch::kFloat32).unsqueeze(1);
     } else {
       y_fed = yj.unsqueeze(1);
-      best_fed = lowest.unsqueeze(1);
+      best_fed = obs_min.to(torch::kFloat32).unsqueeze(1);
     }
     x_fed = xj;
     flag = torch::ones({b, 1}, opts);
@@ -483,6 +492,7 @@ StepStats Trainer::train_step() {
   Impl& m = *impl_;
   const TrainConfig& c = m.config;
   const auto start = Clock::now();
+  const std::clock_t cpu_start = std::clock();
   StepStats s;
   Rng rng(derive_seed(derive_seed(c.seed, kIterationStream), m.iteration));
   s.d = c.dims[rng.uniform_int(c.dims.size())];
@@ -525,6 +535,7 @@ StepStats Trainer::train_step() {
   s.loss = r.loss.item<double>();
   s.mean_best_y = r.best_f.mean().item<double>();
   s.seconds = seconds_since(start);
+  s.cpu_seconds = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
   return s;
 }
 

@@ -53,7 +53,8 @@ struct StepStats {
   double mean_best_y = 0.0;  // mean over the batch of min_t f(x_t)
   double grad_norm = 0.0;    // before clipping
   double lr = 0.0;
-  double seconds = 0.0;
+  double seconds = 0.0;      // wall-clock
+  double cpu_seconds = 0.0;  // process CPU time (all threads), robust to a loaded machine
   StepTiming timing;
 };
 

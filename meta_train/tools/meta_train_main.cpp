@@ -186,6 +186,7 @@ int run(int argc, char** argv) {
                     {"grad_norm", s.grad_norm},
                     {"lr", s.lr},
                     {"seconds", s.seconds},
+                    {"cpu_seconds", s.cpu_seconds},
                     {"t_sampler", s.timing.sampler},
                     {"t_forward", s.timing.forward},
                     {"t_gp", s.timing.gp_eval},
