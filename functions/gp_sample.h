@@ -101,9 +101,11 @@ class GpSample final : public Objective {
   Eigen::VectorXd lower() const override { return Eigen::VectorXd::Constant(dim(), -1.0); }
   Eigen::VectorXd upper() const override { return Eigen::VectorXd::Ones(dim()); }
   // The global minimum over [-1,1]^d, found once and cached (thread-safe): 2^12 Sobol points for
-  // d <= 2, 2^13 for d <= 4, 2^14 beyond, then bounded L-BFGS-B with the analytic gradient from
-  // the best 8 + 4 d of them. Takes about 0.02-0.3 s. How reliably this finds the global minimum
-  // was measured against a 16x denser search: see the report in gp_measurements_test.cpp.
+  // d <= 2, 2^13 for d <= 4, 2^14 beyond, but at least the estimated number of basins
+  // prod_j 2 RMS(omega_j) (at most 2^17; then with twice the starts), then bounded L-BFGS-B with
+  // the analytic gradient from the best 8 + 4 d of them. Takes about 0.02-0.3 s (up to ~1.5 s
+  // for rough samples in d >= 6). Reliability was measured against an 8x denser scan with 4x the
+  // starts (gp_measurements_test.cpp); see the comment in GpSample::find_minimum().
   std::optional<double> known_minimum() const override;
   std::string name() const override;
 
