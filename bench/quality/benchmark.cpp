@@ -1,5 +1,6 @@
 #include "bench/quality/benchmark.h"
 
+#include <time.h>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -9,7 +10,6 @@
 #include <set>
 #include <stdexcept>
 #include <thread>
-#include <time.h>
 
 #include "bench/quality/file_io.h"
 #include "bench/quality/progress.h"
@@ -286,7 +286,8 @@ BenchResult run_benchmark(const Bench& bench, std::ostream& log) {
       progress.add_run();
     }
   };
-  const int threads = std::min<int>(cfg.jobs, static_cast<int>(std::max<std::size_t>(1, pending.size())));
+  const int threads =
+      std::min<int>(cfg.jobs, static_cast<int>(std::max<std::size_t>(1, pending.size())));
   std::vector<std::thread> pool;
   for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
   worker();

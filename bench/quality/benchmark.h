@@ -41,12 +41,12 @@ struct BenchConfig {
   int jobs = 1;
   std::filesystem::path out = "out/bench";
   SpearmintCost spearmint_cost = SpearmintCost::kFull;
-  std::string preset;               // "", "quick" or "paper" (for the report)
-  std::vector<std::string> notes;   // sentences for the report
-  std::string plot_stat = "mean";   // "mean" or "median": the curve and band of the plots
+  std::string preset;              // "", "quick" or "paper" (for the report)
+  std::vector<std::string> notes;  // sentences for the report
+  std::string plot_stat = "mean";  // "mean" or "median": the curve and band of the plots
   bool progress = true;
   bool plots = true;
-  std::string command_line;         // for the report
+  std::string command_line;  // for the report
 
   // Throws std::invalid_argument("BenchConfig::validate(): ...") naming the bad field.
   void validate() const;
@@ -87,8 +87,8 @@ struct ExecutedRun {
 ExecutedRun execute_run(const Bench& bench, const PlannedRun& run, const FunctionInstance& inst);
 
 struct BenchResult {
-  std::vector<RunRecord> runs;        // every planned run that completed, in plan order
-  int resumed = 0;                    // runs found complete in the trace
+  std::vector<RunRecord> runs;  // every planned run that completed, in plan order
+  int resumed = 0;              // runs found complete in the trace
   int executed = 0;
   std::vector<std::string> failures;  // one line per failed run
   int repaired_lines = 0;             // damaged trace lines dropped on resume

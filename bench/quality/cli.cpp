@@ -84,7 +84,8 @@ std::vector<std::uint64_t> parse_seed_list(std::string_view text) {
     const std::uint64_t lo = parse_u64(trim(item.substr(0, dash)), "--seeds");
     const std::uint64_t hi = parse_u64(trim(item.substr(dash + 1)), "--seeds");
     if (hi < lo) throw std::invalid_argument("--seeds: range '" + item + "' is empty");
-    if (hi - lo >= 1'000'000) throw std::invalid_argument("--seeds: range '" + item + "' is too long");
+    if (hi - lo >= 1'000'000)
+      throw std::invalid_argument("--seeds: range '" + item + "' is too long");
     for (std::uint64_t s = lo; s <= hi; ++s) seeds.push_back(s);
   }
   return seeds;
@@ -147,7 +148,7 @@ void apply_preset(std::string_view name, BenchConfig& cfg) {
         "the first 3 instances only, and Spearmint at reduced cost (see its description below). "
         "The intervals are wide; use --preset paper for the paper's protocol.");
   } else {
-    cfg.functions = {"gp:d=2", "gp:d=3", "gp:d=4", "gp:d=6",
+    cfg.functions = {"gp:d=2", "gp:d=3",          "gp:d=4",    "gp:d=6",
                      "branin", "goldstein-price", "hartmann3", "hartmann6"};
     cfg.instances = 30;
     cfg.gp_instances = 1000;
@@ -179,7 +180,8 @@ int bench_main(int argc, const char* const* argv, std::ostream& out, std::ostrea
   bool quiet = false, no_plots = false;
   app.add_option("--optimizers", optimizers,
                  "Comma-separated optimizers: rnn:PATH.safetensors (a model file; shipped ones in "
-                 "models/), " + known_optimizers() + ". Default: the preset's, else random,sobol");
+                 "models/), " +
+                     known_optimizers() + ". Default: the preset's, else random,sobol");
   app.add_option("--functions", functions,
                  "Comma-separated test functions: gp:d=N[:kernel=rbf|matern52][:ell=L][:var=V] "
                  "(GP prior samples on [-1,1]^N, test seeds 2^63 + N*2^32 + i, disjoint from "
@@ -190,8 +192,7 @@ int bench_main(int argc, const char* const* argv, std::ostream& out, std::ostrea
                  "Function instances per function (instance i is the same for every optimizer "
                  "and seed). Default 10")
       ->check(CLI::PositiveNumber);
-  app.add_option("--gp-instances", gp_instances,
-                 "Instances per GP function (default: --instances)")
+  app.add_option("--gp-instances", gp_instances, "Instances per GP function (default: --instances)")
       ->check(CLI::PositiveNumber);
   app.add_option("--gp-optimizer-instances", gp_optimizer_instances,
                  "At most this many instances per function for the GP-based optimizers "
@@ -212,7 +213,8 @@ int bench_main(int argc, const char* const* argv, std::ostream& out, std::ostrea
   app.add_option("--spearmint-cost", spearmint_cost,
                  "full or reduced: the Spearmint-like optimizers' candidate and MCMC budget "
                  "(default: reduced for --preset quick, else full)");
-  app.add_option("--plot-stat", plot_stat, "mean or median: the curve and 95% band of the plots "
+  app.add_option("--plot-stat", plot_stat,
+                 "mean or median: the curve and 95% band of the plots "
                  "(default mean, as in the paper)");
   app.add_flag("--quiet", quiet, "No progress bar");
   app.add_flag("--no-plots", no_plots, "Do not run gnuplot");

@@ -3,4 +3,6 @@
 
 #include "bench/quality/cli.h"
 
-int main(int argc, char** argv) { return rnnopt::bench::bench_main(argc, argv, std::cout, std::cerr); }
+int main(int argc, char** argv) {
+  return rnnopt::bench::bench_main(argc, argv, std::cout, std::cerr);
+}

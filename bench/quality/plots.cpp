@@ -82,8 +82,9 @@ std::vector<std::filesystem::path> write_plots(const Bench& bench, const Summary
     std::vector<const FunctionEntry*> panels;
     for (const auto& f : bench.functions) {
       if (f.family != family) continue;
-      const bool has_curve = std::any_of(summary.curves.begin(), summary.curves.end(),
-                                         [&](const RegretCurve& c) { return c.function == f.label; });
+      const bool has_curve =
+          std::any_of(summary.curves.begin(), summary.curves.end(),
+                      [&](const RegretCurve& c) { return c.function == f.label; });
       if (has_curve) panels.push_back(&f);
     }
     if (panels.empty()) continue;
@@ -93,8 +94,8 @@ std::vector<std::filesystem::path> write_plots(const Bench& bench, const Summary
     data.precision(8);
     std::ostringstream script;
     const fs::path png = dir / ("regret_" + std::string(family) + ".png");
-    const fs::path png_tmp = dir / ("regret_" + std::string(family) + ".png.tmp." +
-                                    std::to_string(::getpid()));
+    const fs::path png_tmp =
+        dir / ("regret_" + std::string(family) + ".png.tmp." + std::to_string(::getpid()));
     const fs::path dat = plot_dir / ("regret_" + std::string(family) + ".dat");
     const int cols = std::min<int>(3, static_cast<int>(panels.size()));
     const int rows = (static_cast<int>(panels.size()) + cols - 1) / cols;
@@ -132,8 +133,8 @@ std::vector<std::filesystem::path> write_plots(const Bench& bench, const Summary
         data << "# " << opt.label << " on " << f->label << " (n=" << curve->n << ")\n";
         for (std::size_t t = 0; t < curve->center.size(); ++t) {
           data << t + 1 << ' ' << clamp_floor(curve->center[t], floor) << ' '
-               << clamp_floor(curve->lower[t], floor) << ' '
-               << clamp_floor(curve->upper[t], floor) << '\n';
+               << clamp_floor(curve->lower[t], floor) << ' ' << clamp_floor(curve->upper[t], floor)
+               << '\n';
         }
         data << "\n\n";
         const std::string src = quote(dat.string()) + " index " + std::to_string(index);
@@ -161,8 +162,7 @@ std::vector<std::filesystem::path> write_plots(const Bench& bench, const Summary
       }
     }
     fs::remove(png_tmp, ec);
-    log << "rnnopt-bench: gnuplot failed on " << gp.string() << ": " << err.substr(0, 300)
-        << '\n';
+    log << "rnnopt-bench: gnuplot failed on " << gp.string() << ": " << err.substr(0, 300) << '\n';
   }
   return pngs;
 }

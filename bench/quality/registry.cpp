@@ -138,8 +138,8 @@ FunctionEntry parse_classic_function(std::string_view spec) {
   try {
     base = functions::make_base_benchmark(spec);
   } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument("unknown function '" + std::string(spec) + "' (known: " +
-                                known_functions() + "): " + e.what());
+    throw std::invalid_argument("unknown function '" + std::string(spec) +
+                                "' (known: " + known_functions() + "): " + e.what());
   }
   FunctionEntry e;
   e.label = base->name();
@@ -155,8 +155,7 @@ FunctionEntry parse_classic_function(std::string_view spec) {
   e.make_instance = [base, stand_in, seed_of = e.instance_seed](int i) {
     const std::uint64_t seed = seed_of(i);
     GpTruth truth{stand_in, Eigen::VectorXd::Constant(base->dim(), stand_in.length_scale.low)};
-    return finish_instance(functions::make_instance(base, seed), i, seed, false,
-                           std::move(truth));
+    return finish_instance(functions::make_instance(base, seed), i, seed, false, std::move(truth));
   };
   return e;
 }
@@ -190,10 +189,9 @@ std::string search_description(SpearmintCost cost) {
 baselines::FixedGpOptions fixed_gp(const FunctionInstance& inst, SpearmintCost cost) {
   baselines::FixedGpOptions o;
   o.kernel = inst.truth.prior.kernel == functions::GpKernel::kRbf ? baselines::GpKernel::kRbf
-                                                                   : baselines::GpKernel::kMatern52;
+                                                                  : baselines::GpKernel::kMatern52;
   o.amplitude2 = inst.truth.prior.variance;
-  const Eigen::VectorXd half_width =
-      0.5 * (inst.objective->upper() - inst.objective->lower());
+  const Eigen::VectorXd half_width = 0.5 * (inst.objective->upper() - inst.objective->lower());
   o.length_scales = (inst.truth.length_scales.array() * half_width.array()).matrix();
   o.mean = 0.0;
   o.noise = 0.0;
@@ -219,14 +217,14 @@ OptimizerEntry rnn_entry(std::string_view spec) {
     if (!dims.empty()) dims += ',';
     dims += std::to_string(d);
   }
-  e.description = "learned optimizer " + m.architecture + " " + std::to_string(m.num_layers) +
-                  "x" + std::to_string(m.hidden_size) + " from " + path + " (dims {" + dims +
+  e.description = "learned optimizer " + m.architecture + " " + std::to_string(m.num_layers) + "x" +
+                  std::to_string(m.hidden_size) + " from " + path + " (dims {" + dims +
                   "}, training horizon " + std::to_string(m.horizon) +
                   "; the engine maps each function's box to [-1,1]^d itself)";
   e.unsupported_reason = [model, dims](int d) {
-    return model->supports_dim(d) ? std::string()
-                                  : "the model supports d in {" + dims + "}, not " +
-                                        std::to_string(d);
+    return model->supports_dim(d)
+               ? std::string()
+               : "the model supports d in {" + dims + "}, not " + std::to_string(d);
   };
   e.make = [model](const FunctionInstance& inst, std::uint64_t seed) {
     RnnOptimizerOptions o;
@@ -279,11 +277,11 @@ OptimizerEntry parse_optimizer(std::string_view spec, SpearmintCost cost) {
       o.burn_in = 30;
       o.mcmc_iters = 5;
     }
-    e.description = "Spearmint-like GP-EI (Matern-5/2 ARD, warping, slice-sampled hypers: burn-in " +
-                    std::to_string(o.burn_in) + ", " + std::to_string(o.mcmc_iters) +
-                    " samples per fit" +
-                    (cost == SpearmintCost::kReduced ? " (Spearmint: 100 and 10)" : "") + "; " +
-                    search_description(cost) + ")";
+    e.description =
+        "Spearmint-like GP-EI (Matern-5/2 ARD, warping, slice-sampled hypers: burn-in " +
+        std::to_string(o.burn_in) + ", " + std::to_string(o.mcmc_iters) + " samples per fit" +
+        (cost == SpearmintCost::kReduced ? " (Spearmint: 100 and 10)" : "") + "; " +
+        search_description(cost) + ")";
     e.make = [o](const FunctionInstance& inst, std::uint64_t seed) {
       return std::make_unique<baselines::SpearmintOptimizer>(box_of(*inst.objective), o, seed);
     };
@@ -297,8 +295,10 @@ OptimizerEntry parse_optimizer(std::string_view spec, SpearmintCost cost) {
     };
   } else if (spec == "gp-ucb") {
     e.gp_based = true;
-    e.description = "GP-UCB (Srinivas et al. schedule, delta 0.1) with the same fixed "
-                    "hyper-parameters as spearmint-fixed (" + search_description(cost) + ")";
+    e.description =
+        "GP-UCB (Srinivas et al. schedule, delta 0.1) with the same fixed "
+        "hyper-parameters as spearmint-fixed (" +
+        search_description(cost) + ")";
     e.make = [cost](const FunctionInstance& inst, std::uint64_t seed) {
       baselines::GpUcbOptions o;
       o.gp = fixed_gp(inst, cost);

@@ -59,7 +59,7 @@ struct FunctionEntry {
   std::string label;   // canonical name used in the trace, e.g. "gp:d=4", "hartmann3"
   std::string family;  // "gp" or "classic"
   int dim = 0;
-  std::string description;  // for the report, e.g. "GP sample, rbf(var=1,ell=0.3), d=4"
+  std::string description;        // for the report, e.g. "GP sample, rbf(var=1,ell=0.3), d=4"
   std::string fixed_hypers_note;  // what spearmint-fixed is told about this function
   // The instance with index i >= 0 (the same for every optimizer and every run seed).
   // Throws std::runtime_error if the function has no known minimum.
@@ -74,8 +74,7 @@ struct OptimizerEntry {
   // Empty when the optimizer can run on a d-dimensional function; otherwise the reason not.
   std::function<std::string(int d)> unsupported_reason;
   // A fresh optimizer for one run on inst; seed is the run's optimizer seed.
-  std::function<std::unique_ptr<Optimizer>(const FunctionInstance& inst, std::uint64_t seed)>
-      make;
+  std::function<std::unique_ptr<Optimizer>(const FunctionInstance& inst, std::uint64_t seed)> make;
 };
 
 // How much the Spearmint-like optimizers may cost per proposal.

@@ -70,23 +70,24 @@ std::string report_markdown(const Bench& bench, const Summary& summary, const Be
     md << "; GP-based optimizers run on the first " << cfg.gp_optimizer_instances
        << " of them at most";
   }
-  md << ". Runs: " << result.runs.size() << " complete ("
-     << result.resumed << " resumed from an earlier invocation), " << result.failures.size()
-     << " failed.\n\n";
+  md << ". Runs: " << result.runs.size() << " complete (" << result.resumed
+     << " resumed from an earlier invocation), " << result.failures.size() << " failed.\n\n";
   md << "**Optimizers**\n\n";
   for (const auto& o : bench.optimizers) md << "- `" << o.label << "`: " << o.description << "\n";
   md << "\n**Functions**\n\n";
   for (const auto& f : bench.functions) {
     md << "- `" << f.label << "`: " << f.description << "; instance i has seed "
        << f.instance_seed(0) << " + i";
-    if (f.family == "gp") md << " (GP test seeds lie in [2^63, 2^63 + 2^48), disjoint from training)";
+    if (f.family == "gp")
+      md << " (GP test seeds lie in [2^63, 2^63 + 2^48), disjoint from training)";
     md << ".\n";
   }
   bool fixed = false;
   for (const auto& o : bench.optimizers) fixed = fixed || o.label == "spearmint-fixed";
   if (fixed) {
     md << "\n**spearmint-fixed** is told, for each function:\n\n";
-    for (const auto& f : bench.functions) md << "- `" << f.label << "`: " << f.fixed_hypers_note << ".\n";
+    for (const auto& f : bench.functions)
+      md << "- `" << f.label << "`: " << f.fixed_hypers_note << ".\n";
   }
   if (!bench.skipped.empty()) {
     md << "\n**Not run** (the optimizer does not support the function's dimension):\n\n";
@@ -152,11 +153,13 @@ std::string report_markdown(const Bench& bench, const Summary& summary, const Be
   }
 
   md << "\n## Plots\n\nBest-so-far regret against t, " << cfg.plot_stat
-     << " over runs with its 95% band, log scale (each panel's axis starts at a tenth of its smallest "
+     << " over runs with its 95% band, log scale (each panel's axis starts at a tenth of its "
+        "smallest "
         "positive curve value; band edges below it, e.g. a mean interval reaching below zero, are "
         "drawn at it). Data and gnuplot scripts: `plots/`.\n\n";
   if (pngs.empty()) md << "No plots were rendered (gnuplot with a png terminal not found).\n";
-  for (const auto& p : pngs) md << "![" << p.stem().string() << "](" << p.filename().string() << ")\n\n";
+  for (const auto& p : pngs)
+    md << "![" << p.stem().string() << "](" << p.filename().string() << ")\n\n";
   return md.str();
 }
 

@@ -75,8 +75,8 @@ std::vector<double> regret_at_horizons(const std::vector<double>& best_so_far,
   for (int h : horizons) {
     if (h < 1 || h > static_cast<int>(best_so_far.size())) {
       throw std::invalid_argument("regret_at_horizons(): horizon " + std::to_string(h) +
-                                  " is outside the curve of " +
-                                  std::to_string(best_so_far.size()) + " evaluations");
+                                  " is outside the curve of " + std::to_string(best_so_far.size()) +
+                                  " evaluations");
     }
     out.push_back(best_so_far[h - 1]);
   }

@@ -84,8 +84,9 @@ nlohmann::json summary_json(const Bench& bench, const Summary& summary, const Be
   j["seeds"] = cfg.seeds;
   j["instances"] = cfg.instances;
   j["gp_instances"] = cfg.instances_for("gp", false);
-  j["gp_optimizer_instances_cap"] =
-      cfg.gp_optimizer_instances > 0 ? nlohmann::json(cfg.gp_optimizer_instances) : nlohmann::json(nullptr);
+  j["gp_optimizer_instances_cap"] = cfg.gp_optimizer_instances > 0
+                                        ? nlohmann::json(cfg.gp_optimizer_instances)
+                                        : nlohmann::json(nullptr);
   j["regret"] = "best-so-far regret min_{i<=t} f(x_i) - f*, at each horizon t";
   j["intervals"] =
       "95%: mean +- Student-t interval; median: distribution-free order-statistic interval";
@@ -113,17 +114,18 @@ nlohmann::json summary_json(const Bench& bench, const Summary& summary, const Be
                {"failed", result.failures.size()}};
   j["results"] = nlohmann::json::array();
   for (const auto& r : summary.regret) {
-    j["results"].push_back({{"optimizer", r.optimizer},
-                            {"function", r.function},
-                            {"horizon", r.horizon},
-                            {"n", r.mean.n},
-                            {"mean", r.mean.mean},
-                            {"sd", r.mean.sd},
-                            {"mean_ci", {number_or_null(r.mean.lower), number_or_null(r.mean.upper)}},
-                            {"median", r.median.median},
-                            {"median_ci", {r.median.lower, r.median.upper}},
-                            {"median_ci_ranks", {r.median.lower_rank, r.median.upper_rank}},
-                            {"median_ci_coverage", r.median.coverage}});
+    j["results"].push_back(
+        {{"optimizer", r.optimizer},
+         {"function", r.function},
+         {"horizon", r.horizon},
+         {"n", r.mean.n},
+         {"mean", r.mean.mean},
+         {"sd", r.mean.sd},
+         {"mean_ci", {number_or_null(r.mean.lower), number_or_null(r.mean.upper)}},
+         {"median", r.median.median},
+         {"median_ci", {r.median.lower, r.median.upper}},
+         {"median_ci_ranks", {r.median.lower_rank, r.median.upper_rank}},
+         {"median_ci_coverage", r.median.coverage}});
   }
   j["timing"] = nlohmann::json::array();
   for (const auto& t : summary.timing) {
@@ -133,10 +135,12 @@ nlohmann::json summary_json(const Bench& bench, const Summary& summary, const Be
          {"n", t.seconds_per_100.n},
          {"iterations_timed", t.iterations_timed},
          {"cpu_seconds_per_100_iterations", t.seconds_per_100.mean},
-         {"cpu_ci", {number_or_null(t.seconds_per_100.lower), number_or_null(t.seconds_per_100.upper)}},
+         {"cpu_ci",
+          {number_or_null(t.seconds_per_100.lower), number_or_null(t.seconds_per_100.upper)}},
          {"wall_seconds_per_100_iterations", t.wall_seconds_per_100.mean},
          {"wall_ci",
-          {number_or_null(t.wall_seconds_per_100.lower), number_or_null(t.wall_seconds_per_100.upper)}}});
+          {number_or_null(t.wall_seconds_per_100.lower),
+           number_or_null(t.wall_seconds_per_100.upper)}}});
   }
   return j;
 }

@@ -6,7 +6,8 @@
 // excluded), the paper's Table 1 measure. For the plots: the regret curve over t with its band.
 //
 //   rnnopt::bench::Summary s = rnnopt::bench::summarize(bench, result.runs);
-//   rnnopt::bench::write_file_atomically(dir / "summary.json", summary_json(bench, s, result).dump(2));
+//   rnnopt::bench::write_file_atomically(dir / "summary.json", summary_json(bench, s,
+//   result).dump(2));
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -29,7 +30,7 @@ struct RegretSummary {
 struct TimingSummary {
   std::string optimizer;
   std::string function;
-  int iterations_timed = 0;  // min(100, largest horizon); scaled to 100 when fewer
+  int iterations_timed = 0;           // min(100, largest horizon); scaled to 100 when fewer
   MeanInterval seconds_per_100;       // the run thread's CPU seconds (robust to machine load)
   MeanInterval wall_seconds_per_100;  // wall-clock seconds
 };

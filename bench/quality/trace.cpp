@@ -108,8 +108,8 @@ TraceContents load_trace(const std::filesystem::path& path, bool repair) {
       ++out.damaged_lines;
       continue;
     }
-    const bool continues = in_block && p.key == block.key && p.n == block_n &&
-                           p.t == block.length() + 1;
+    const bool continues =
+        in_block && p.key == block.key && p.n == block_n && p.t == block.length() + 1;
     if (!continues) {
       drop_block();
       if (p.t != 1) {

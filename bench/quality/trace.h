@@ -5,10 +5,11 @@
 //    "t":1,"n":100,"x":[..],"y":..,"best_y":..,"regret":..,"f_star":..,"propose_us":..,
 //    "observe_us":..,"cpu_us":..}
 // "regret" is the best-so-far regret best_y - f_star; propose_us and observe_us are wall-clock
-// microseconds, cpu_us the thread CPU time of both (robust to a loaded machine); "n" is the run's length, so that a reader
-// can tell a complete run (lines t = 1..n, in order) from a damaged one. The lines of one run are
-// appended together after the run completes (append_durably), so an interrupted benchmark leaves
-// whole runs and at most one truncated last line, which load_trace() drops and repairs.
+// microseconds, cpu_us the thread CPU time of both (robust to a loaded machine); "n" is the run's
+// length, so that a reader can tell a complete run (lines t = 1..n, in order) from a damaged one.
+// The lines of one run are appended together after the run completes (append_durably), so an
+// interrupted benchmark leaves whole runs and at most one truncated last line, which load_trace()
+// drops and repairs.
 //
 //   std::string lines = rnnopt::bench::format_run(record, xs);
 //   rnnopt::bench::append_durably(dir / "trace.jsonl", lines);
@@ -40,11 +41,11 @@ struct RunRecord {
   RunKey key;
   std::uint64_t instance_seed = 0;
   double f_star = 0.0;
-  std::vector<double> y;             // y of evaluation t at index t - 1
-  std::vector<double> regret;        // best-so-far regret after t evaluations
-  std::vector<double> propose_us;    // wall-clock time of propose() (construction included at t=1)
-  std::vector<double> observe_us;    // wall-clock time of observe()
-  std::vector<double> cpu_us;        // the run thread's CPU time in propose() + observe()
+  std::vector<double> y;           // y of evaluation t at index t - 1
+  std::vector<double> regret;      // best-so-far regret after t evaluations
+  std::vector<double> propose_us;  // wall-clock time of propose() (construction included at t=1)
+  std::vector<double> observe_us;  // wall-clock time of observe()
+  std::vector<double> cpu_us;      // the run thread's CPU time in propose() + observe()
   int length() const { return static_cast<int>(y.size()); }
 };
 
@@ -55,8 +56,8 @@ std::string format_run(const RunRecord& record, const std::vector<Eigen::VectorX
 struct TraceContents {
   // The longest complete run for each key.
   std::map<RunKey, RunRecord> runs;
-  int damaged_lines = 0;    // lines dropped: truncated, unparsable, or from an incomplete run
-  bool repaired = false;    // the file was rewritten without the damaged lines
+  int damaged_lines = 0;  // lines dropped: truncated, unparsable, or from an incomplete run
+  bool repaired = false;  // the file was rewritten without the damaged lines
 };
 
 // Reads a trace; a missing file gives an empty result. Lines that do not parse (a truncated last

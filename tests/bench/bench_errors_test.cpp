@@ -39,9 +39,9 @@ TEST_CASE("bad command lines give one clear line and write nothing", "[bench][er
   CHECK_THAT(usage_error({"--seeds", "9-3"}, out), Catch::Contains("'9-3' is empty"));
   CHECK_THAT(usage_error({"--optimizers", "random,random"}, out), Catch::Contains("twice"));
   CHECK_THAT(usage_error({"--preset", "huge"}, out), Catch::Contains("quick or paper"));
-  CHECK_THAT(usage_error({"--optimizers", "rnn:" + (dir.path() / "none.safetensors").string()},
-                         out),
-             Catch::Contains("cannot load model") && Catch::Contains("none.safetensors"));
+  CHECK_THAT(
+      usage_error({"--optimizers", "rnn:" + (dir.path() / "none.safetensors").string()}, out),
+      Catch::Contains("cannot load model") && Catch::Contains("none.safetensors"));
   const fs::path garbage = dir.path() / "garbage.safetensors";
   std::ofstream(garbage) << "this is not a safetensors file";
   CHECK_THAT(usage_error({"--optimizers", "rnn:" + garbage.string()}, out),
@@ -51,10 +51,10 @@ TEST_CASE("bad command lines give one clear line and write nothing", "[bench][er
 TEST_CASE("--help documents every flag", "[bench][errors]") {
   const test::CliResult r = test::run_cli({"--help"});
   CHECK(r.code == kExitOk);
-  for (const char* flag : {"--optimizers", "--functions", "--instances", "--horizons", "--seeds",
-                           "--jobs", "--out", "--preset", "--gp-instances",
-                           "--gp-optimizer-instances", "--spearmint-cost", "--plot-stat",
-                           "--quiet", "--no-plots"}) {
+  for (const char* flag :
+       {"--optimizers", "--functions", "--instances", "--horizons", "--seeds", "--jobs", "--out",
+        "--preset", "--gp-instances", "--gp-optimizer-instances", "--spearmint-cost", "--plot-stat",
+        "--quiet", "--no-plots"}) {
     CHECK_THAT(r.out, Catch::Contains(flag));
   }
 }

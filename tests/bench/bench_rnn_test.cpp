@@ -21,10 +21,9 @@ TEST_CASE("an RNN model runs where it supports the dimension and is skipped else
   rnnopt::write_model_file(model.string(), rnnopt::make_random_model_file(spec, 5));
 
   const fs::path out = dir.path() / "out";
-  const test::CliResult r =
-      test::run_cli({"--optimizers", "rnn:" + model.string() + ",random", "--functions",
-                     "branin,hartmann3", "--instances", "2", "--horizons", "8", "--quiet",
-                     "--no-plots", "--out", out.string()});
+  const test::CliResult r = test::run_cli(
+      {"--optimizers", "rnn:" + model.string() + ",random", "--functions", "branin,hartmann3",
+       "--instances", "2", "--horizons", "8", "--quiet", "--no-plots", "--out", out.string()});
   INFO(r.err);
   REQUIRE(r.code == kExitOk);
   CHECK_THAT(r.err, Catch::Contains("not run: rnn:tiny-d2 on hartmann3"));

@@ -66,8 +66,8 @@ TEST_CASE("a tiny benchmark writes a well-formed trace, summary, report and plot
   // Regret at t = 10 is never above regret at t = 5 (best so far).
   for (const auto& a : s["results"]) {
     for (const auto& b : s["results"]) {
-      if (a["optimizer"] == b["optimizer"] && a["function"] == b["function"] &&
-          a["horizon"] == 5 && b["horizon"] == 10) {
+      if (a["optimizer"] == b["optimizer"] && a["function"] == b["function"] && a["horizon"] == 5 &&
+          b["horizon"] == 10) {
         CHECK(b["median"].get<double>() <= a["median"].get<double>());
       }
     }
