@@ -249,6 +249,7 @@ void GpSample::find_minimum() const {
   // d = 3, ell = 0.1 (2 per point) missed by 0.19 in 1 of 6 samples and Matern d = 6, ell = 0.3
   // (25 per point) in 4 of 6 by up to 0.43; a 4x scan with 2x the starts fixed the first. So
   // scan at least one point per basin (up to 2^17 points) and double the starts when it grows.
+  // With this rule the 6 Matern d = 6 samples all match a 2^18-point, 256-start search (1e-15).
   double log_basins = 0.0;
   for (int j = 0; j < d; ++j) {
     const double rms = std::sqrt(params_.omega.col(j).squaredNorm() / params_.omega.rows());
