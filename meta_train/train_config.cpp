@@ -40,9 +40,12 @@ std::string kernel_name(functions::GpKernel k) {
 }
 std::string ls_kind_name(functions::LengthScaleDistribution::Kind k) {
   switch (k) {
-    case functions::LengthScaleDistribution::Kind::kFixed: return "fixed";
-    case functions::LengthScaleDistribution::Kind::kUniform: return "uniform";
-    default: return "loguniform";
+    case functions::LengthScaleDistribution::Kind::kFixed:
+      return "fixed";
+    case functions::LengthScaleDistribution::Kind::kUniform:
+      return "uniform";
+    default:
+      return "loguniform";
   }
 }
 

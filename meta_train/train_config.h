@@ -33,8 +33,8 @@ struct TrainConfig {
   std::vector<int> dims = {2};  // problem dimensions trained on (one per iteration, uniformly)
   int d_max = 0;                // 0: max(dims)
   std::vector<std::string> input_features = {"x", "y"};
-  std::string output_map = "tanh";  // "tanh" or "clip"
-  double clip_penalty = 1.0;        // weight of sum relu(|o| - 1) for "clip"
+  std::string output_map = "tanh";          // "tanh" or "clip"
+  double clip_penalty = 1.0;                // weight of sum relu(|o| - 1) for "clip"
   std::string y_normalisation = "running";  // "none" or "running"
   double y_eps = 1e-6;
 

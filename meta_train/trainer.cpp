@@ -211,13 +211,12 @@ EpisodeResult run_episode(const internal::Net& net, const GpBatch& gp,
   const std::int64_t b = gp.omega.size(0);
   const int d = gp.d;
   const auto opts = gp.omega.options().dtype(torch::kFloat32);
-  const bool sequential =
-      std::all_of(feed.begin(), feed.end(), [&](const std::vector<int>& f) {
-        for (std::size_t t = 1; t < f.size(); ++t) {
-          if (f[t] != static_cast<int>(t) - 1) return false;
-        }
-        return true;
-      });
+  const bool sequential = std::all_of(feed.begin(), feed.end(), [&](const std::vector<int>& f) {
+    for (std::size_t t = 1; t < f.size(); ++t) {
+      if (f[t] != static_cast<int>(t) - 1) return false;
+    }
+    return true;
+  });
   net.prepare();
   internal::NetState state = net.initial_state(b, gp.omega.device());
   torch::Tensor mask = torch::zeros({b, spec.d_max}, opts);
@@ -235,8 +234,8 @@ EpisodeResult run_episode(const internal::Net& net, const GpBatch& gp,
   if (eo.need_loss && eo.loss == "ei") {
     posterior.emplace(eo.kernel, eo.variance, gp.inv_ls, eo.ei_jitter);
   }
-  const auto arange = torch::arange(b, torch::TensorOptions().dtype(torch::kLong).device(
-                                           gp.omega.device()));
+  const auto arange =
+      torch::arange(b, torch::TensorOptions().dtype(torch::kLong).device(gp.omega.device()));
   double gp_seconds = 0.0, loss_seconds = 0.0;
   for (int t = 0; t < eo.horizon; ++t) {
     const torch::Tensor features =
@@ -288,7 +287,8 @@ EpisodeResult run_episode(const internal::Net& net, const GpBatch& gp,
     obs_min = observed == 1 ? yd : torch::minimum(obs_min, yd);
     if (eo.y_normalisation == "running") {
       const torch::Tensor mean = obs_sum / observed;
-      const torch::Tensor sd = torch::sqrt(torch::clamp_min(obs_sumsq / observed - mean * mean, 0.0));
+      const torch::Tensor sd =
+          torch::sqrt(torch::clamp_min(obs_sumsq / observed - mean * mean, 0.0));
       const torch::Tensor denom = (sd + eo.y_eps).to(torch::kFloat32);
       const torch::Tensor mean32 = mean.to(torch::kFloat32);
       y_fed = ((yj - mean32) / denom).unsqueeze(1);
@@ -373,8 +373,8 @@ class Stepper {
 
   std::vector<double> propose() {
     torch::NoGradGuard guard;
-    const torch::Tensor features = internal::build_features(net_.spec(), x_fed_, y_fed_, flag_,
-                                                            mask_, t_ / horizon_, best_);
+    const torch::Tensor features =
+        internal::build_features(net_.spec(), x_fed_, y_fed_, flag_, mask_, t_ / horizon_, best_);
     const torch::Tensor x = net_.output_map(net_.step(features, state_)).contiguous();
     ++t_;
     std::vector<double> out(d_);
@@ -578,8 +578,8 @@ void Trainer::save_checkpoint(const std::string& path) const {
   m.adam->save(adam_archive);
   archive.write("adam", adam_archive);
   archive.write("iteration", torch::tensor(static_cast<std::int64_t>(m.iteration)));
-  archive.write("horizon", torch::tensor(static_cast<std::int64_t>(
-                               m.config.horizon_at(m.iteration))));
+  archive.write("horizon",
+                torch::tensor(static_cast<std::int64_t>(m.config.horizon_at(m.iteration))));
   archive.write("seed", torch::tensor(static_cast<std::int64_t>(m.config.seed)));
   const std::string tmp = path + ".tmp";
   try {

@@ -30,8 +30,8 @@
 namespace rnnopt::train {
 
 struct TrainerOptions {
-  int threads = 2;             // torch intra-op threads
-  std::string device = "cpu";  // "cpu" or "cuda" (where the LibTorch in use has CUDA)
+  int threads = 2;                   // torch intra-op threads
+  std::string device = "cpu";        // "cpu" or "cuda" (where the LibTorch in use has CUDA)
   bool compute_known_minima = true;  // validation regret needs f*; tests may skip it
 };
 
@@ -46,10 +46,10 @@ struct StepTiming {
 };
 
 struct StepStats {
-  int iteration = 0;  // 1-based index of the iteration just done
-  int horizon = 0;    // T of this iteration
-  int d = 0;          // problem dimension of this iteration
-  double loss = 0.0;  // mean over the batch of the summed loss
+  int iteration = 0;         // 1-based index of the iteration just done
+  int horizon = 0;           // T of this iteration
+  int d = 0;                 // problem dimension of this iteration
+  double loss = 0.0;         // mean over the batch of the summed loss
   double mean_best_y = 0.0;  // mean over the batch of min_t f(x_t)
   double grad_norm = 0.0;    // before clipping
   double lr = 0.0;

@@ -29,9 +29,9 @@ void run_rollout(benchmark::State& state, const std::string& architecture, int h
     auto q = trainer.rollout_queries(2, y);
     benchmark::DoNotOptimize(q.data());
   }
-  state.counters["per_step"] = benchmark::Counter(
-      static_cast<double>(state.iterations()) * 100.0,
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["per_step"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * 100.0,
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
 void BM_TorchLstm2x128Step(benchmark::State& state) { run_rollout(state, "lstm", 128); }

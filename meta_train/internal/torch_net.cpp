@@ -183,12 +183,12 @@ torch::Tensor Net::step(const torch::Tensor& features, NetState& state) const {
   const torch::Tensor exclusive =
       torch::cat({torch::ones({batch, 1}, usage.options()), sorted.narrow(1, 0, n - 1)}, 1)
           .cumprod(1);
-  const torch::Tensor alloc = torch::zeros_like(usage).scatter(1, order, (1.0 - sorted) * exclusive);
+  const torch::Tensor alloc =
+      torch::zeros_like(usage).scatter(1, order, (1.0 - sorted) * exclusive);
   // 3. Write weights.
   const torch::Tensor write_content =
       content_weights(state.memory, write_key, write_strength).squeeze(1);
-  const torch::Tensor ww =
-      write_gate * (alloc_gate * alloc + (1.0 - alloc_gate) * write_content);
+  const torch::Tensor ww = write_gate * (alloc_gate * alloc + (1.0 - alloc_gate) * write_content);
   // 4. Memory.
   const torch::Tensor memory = state.memory * (1.0 - ww.unsqueeze(2) * erase.unsqueeze(1)) +
                                ww.unsqueeze(2) * write_vec.unsqueeze(1);

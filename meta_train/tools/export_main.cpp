@@ -41,12 +41,12 @@ int main(int argc, char** argv) {
     const std::time_t now = std::time(nullptr);
     char date[32];
     std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-    const nlohmann::json info = {{"git_commit", RNNOPT_GIT_COMMIT},
-                                 {"date", date},
-                                 {"run_dir", run_dir},
-                                 {"command", "rnnopt-meta-train --config " +
-                                                 (dir / "config.json").string() + " --out " +
-                                                 run_dir}};
+    const nlohmann::json info = {
+        {"git_commit", RNNOPT_GIT_COMMIT},
+        {"date", date},
+        {"run_dir", run_dir},
+        {"command",
+         "rnnopt-meta-train --config " + (dir / "config.json").string() + " --out " + run_dir}};
     const rnnopt::ModelFile file = trainer.export_model(info);
     if (fs::path(out).has_parent_path()) fs::create_directories(fs::path(out).parent_path());
     rnnopt::write_model_file(out, file);

@@ -1,9 +1,10 @@
-// rnnopt-meta-train: meta-trains an LSTM or DNC optimizer on GP prior samples (meta_train/README.md).
+// rnnopt-meta-train: meta-trains an LSTM or DNC optimizer on GP prior samples
+// (meta_train/README.md).
 //
 //   rnnopt-meta-train --config meta_train/configs/lstm-oi-d2.json --out runs/lstm-oi-d2
 //   rnnopt-meta-train --out runs/lstm-oi-d2 --resume          # continues exactly
-#include <CLI/CLI.hpp>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -90,8 +91,8 @@ void plot_curves(const fs::path& run_dir) {
   const std::string cmd = "gnuplot '" + script.string() + "' 2>/dev/null";
   if (std::system(cmd.c_str()) != 0) {
     // pngcairo may be missing in gnuplot-nox; fall back to the plain png terminal.
-    const std::string fallback = "sed -i 's/pngcairo/png/' '" + script.string() + "' && gnuplot '" +
-                                 script.string() + "'";
+    const std::string fallback =
+        "sed -i 's/pngcairo/png/' '" + script.string() + "' && gnuplot '" + script.string() + "'";
     if (std::system(fallback.c_str()) != 0) {
       std::cerr << "warning: gnuplot failed; curves.png not written\n";
     }
@@ -99,7 +100,7 @@ void plot_curves(const fs::path& run_dir) {
 }
 
 json validation_json(const rnnopt::train::ValidationResult& v) {
-  return json{{"type", "validation"}, {"iteration", v.iteration}, {"horizon", v.horizon},
+  return json{{"type", "validation"},     {"iteration", v.iteration},     {"horizon", v.horizon},
               {"functions", v.functions}, {"mean_regret", v.mean_regret}, {"ci95", v.ci95}};
 }
 
@@ -133,7 +134,8 @@ int run(int argc, char** argv) {
   } else {
     if (config_path.empty()) throw std::runtime_error("--config FILE is required (or --resume)");
     if (fs::exists(checkpoint)) {
-      throw std::runtime_error(run_dir.string() + " already holds a run; use --resume or another --out");
+      throw std::runtime_error(run_dir.string() +
+                               " already holds a run; use --resume or another --out");
     }
     doc = rnnopt::train::load_config_json(config_path);
   }
@@ -141,7 +143,8 @@ int run(int argc, char** argv) {
   const rnnopt::train::TrainConfig config = rnnopt::train::config_from_json(doc);
   fs::create_directories(run_dir);
   write_atomically(run_dir / "config.json", rnnopt::train::config_to_json(config).dump(2) + "\n");
-  std::cout << "seed: " << config.seed << " (the run is reproduced by its config.json, which records it)\n"
+  std::cout << "seed: " << config.seed
+            << " (the run is reproduced by its config.json, which records it)\n"
             << "config: " << (run_dir / "config.json").string() << "\n"
             << "model: " << config.architecture << " " << config.num_layers << "x"
             << config.hidden_size << ", loss " << config.loss << ", dims";
@@ -168,9 +171,9 @@ int run(int argc, char** argv) {
     last_val = trainer.validate();
     have_val = true;
     metrics << validation_json(last_val).dump() << std::endl;
-    std::cout << "untrained: validation regret " << last_val.mean_regret << " +- "
-              << last_val.ci95 << " (T=" << last_val.horizon << ", " << last_val.functions
-              << " functions)" << std::endl;
+    std::cout << "untrained: validation regret " << last_val.mean_regret << " +- " << last_val.ci95
+              << " (T=" << last_val.horizon << ", " << last_val.functions << " functions)"
+              << std::endl;
   }
   const bool tty = isatty(STDOUT_FILENO) != 0;
   const auto start = std::chrono::steady_clock::now();
@@ -211,8 +214,8 @@ int run(int argc, char** argv) {
     if (tty || s.iteration % 10 == 0 || s.iteration == config.steps) {
       std::ostringstream line;
       line.precision(4);
-      line << "[" << s.iteration << "/" << config.steps << "] loss " << s.loss << " T "
-           << s.horizon << " | val regret ";
+      line << "[" << s.iteration << "/" << config.steps << "] loss " << s.loss << " T " << s.horizon
+           << " | val regret ";
       if (have_val) {
         line << last_val.mean_regret << " +- " << last_val.ci95 << " @" << last_val.iteration;
       } else {
@@ -231,8 +234,8 @@ int run(int argc, char** argv) {
               << "; checkpoint saved, continue with --resume" << std::endl;
     return 128 + g_signal.load();
   }
-  std::cout << "done: " << trainer.iteration() << " iterations; checkpoint "
-            << checkpoint.string() << "; export with rnnopt-export " << run_dir.string()
+  std::cout << "done: " << trainer.iteration() << " iterations; checkpoint " << checkpoint.string()
+            << "; export with rnnopt-export " << run_dir.string()
             << " --out models/NAME.safetensors" << std::endl;
   return 0;
 }
