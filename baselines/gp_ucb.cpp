@@ -68,11 +68,8 @@ Eigen::VectorXd GpUcb::do_propose() {
   }
   const Eigen::MatrixXd u = internal::unit_rows(history(), box());
   if (model_stale_ || !model_) {
-    Eigen::VectorXd y = internal::values(history());
-    if (options_.gp.standardize_y) y = internal::Standardizer::fit(y).apply(y);
     model_ = std::make_unique<internal::GpPosterior>(
-        options_.gp.kernel, internal::fixed_hypers(options_.gp, box()), options_.gp.jitter);
-    model_->fit(u, y);
+        internal::fit_fixed_posterior(options_.gp, box(), history(), u));
     model_stale_ = false;
     ++stats_.fits;
   }

@@ -235,11 +235,8 @@ Eigen::VectorXd SpearmintFixed::do_propose() {
   }
   const Eigen::MatrixXd u = internal::unit_rows(history(), box());
   if (model_stale_ || !model_) {
-    Eigen::VectorXd y = internal::values(history());
-    if (options_.standardize_y) y = internal::Standardizer::fit(y).apply(y);
     model_ = std::make_unique<internal::GpPosterior>(
-        options_.kernel, internal::fixed_hypers(options_, box()), options_.jitter);
-    model_->fit(u, y);
+        internal::fit_fixed_posterior(options_, box(), history(), u));
     model_stale_ = false;
     ++stats_.fits;
   }

@@ -55,6 +55,15 @@ GpHypers fixed_hypers(const FixedGpOptions& options, const Box& box) {
   return h;
 }
 
+GpPosterior fit_fixed_posterior(const FixedGpOptions& options, const Box& box,
+                                const std::vector<Observation>& history, const Eigen::MatrixXd& u) {
+  Eigen::VectorXd y = values(history);
+  if (options.standardize_y) y = Standardizer::fit(y).apply(y);
+  GpPosterior model(options.kernel, fixed_hypers(options, box), options.jitter);
+  model.fit(u, y);
+  return model;
+}
+
 std::vector<GpPosterior> with_fantasies(const std::vector<GpPosterior>& models,
                                         const Eigen::MatrixXd& pending, int threads) {
   std::vector<GpPosterior> out(models);

@@ -27,6 +27,11 @@ struct Standardizer {
 // The unit-cube hyper-parameters of FixedGpOptions on `box` (length-scales divided by the widths).
 GpHypers fixed_hypers(const FixedGpOptions& options, const Box& box);
 
+// The fixed-hyper GP of `options` fitted to `history` (unit-cube inputs u, y standardised when
+// options.standardize_y), shared by SpearmintFixed and GpUcb.
+GpPosterior fit_fixed_posterior(const FixedGpOptions& options, const Box& box,
+                                const std::vector<Observation>& history, const Eigen::MatrixXd& u);
+
 // Each model conditioned additionally on the pending points (unit-cube rows), with its own
 // posterior mean there as the observed value (kriging believer). Parallel over models.
 std::vector<GpPosterior> with_fantasies(const std::vector<GpPosterior>& models,
