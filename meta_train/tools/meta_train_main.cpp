@@ -178,6 +178,7 @@ int run(int argc, char** argv) {
   const bool tty = isatty(STDOUT_FILENO) != 0;
   const auto start = std::chrono::steady_clock::now();
   const int first = trainer.iteration();
+  double done_horizon = 0.0;  // sum of the horizons of the iterations run by this process
   while (trainer.iteration() < config.steps && g_signal.load() == 0) {
     const rnnopt::train::StepStats s = trainer.train_step();
     metrics << json{{"type", "train"},
@@ -210,7 +211,12 @@ int run(int argc, char** argv) {
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const double rate = (s.iteration - first) / elapsed;
-    const double eta = rate > 0 ? (config.steps - s.iteration) / rate : 0.0;
+    // An iteration costs about linearly in its horizon T, and the curriculum raises T, so the ETA
+    // is the time per unit of T so far times the T still to come (not iterations / rate).
+    done_horizon += s.horizon;
+    double remaining_horizon = 0.0;
+    for (int k = s.iteration; k < config.steps; ++k) remaining_horizon += config.horizon_at(k);
+    const double eta = done_horizon > 0 ? elapsed / done_horizon * remaining_horizon : 0.0;
     if (tty || s.iteration % 10 == 0 || s.iteration == config.steps) {
       std::ostringstream line;
       line.precision(4);
