@@ -10,6 +10,7 @@
 
 #include "functions/gp_sample.h"
 #include "optimizer/random.h"
+#include "tests/support/compass_search.h"
 #include "tests/support/seed.h"
 
 namespace fn = rnnopt::functions;
@@ -41,27 +42,12 @@ MatrixXd grid_values(const fn::GpSampleParams& p, const VectorXd& a, const Vecto
          (wcu * v.array().cos().matrix().transpose() - wsu * v.array().sin().matrix().transpose());
 }
 
-// Compass search (independent of the library's L-BFGS-B) from x, inside [-1,1]^d.
-double polish(const fn::GpSample& f, VectorXd x) {
-  double fx = f.value_unchecked(x);
-  for (double step = 0.01; step > 1e-11;) {
-    bool moved = false;
-    for (Eigen::Index j = 0; j < x.size() && !moved; ++j) {
-      for (double sign : {1.0, -1.0}) {
-        VectorXd y = x;
-        y[j] = std::clamp(x[j] + sign * step, -1.0, 1.0);
-        const double fy = f.value_unchecked(y);
-        if (fy < fx) {
-          x = y;
-          fx = fy;
-          moved = true;
-          break;
-        }
-      }
-    }
-    if (!moved) step /= 2;
-  }
-  return fx;
+// Compass search (independent of the library's L-BFGS-B) from x, inside [-1,1]^d: absolute steps
+// 0.01 down to 1e-11 (relative to the box width 2: 0.005 and 5e-12).
+double polish(const fn::GpSample& f, const VectorXd& x) {
+  const VectorXd lo = VectorXd::Constant(x.size(), -1.0), hi = VectorXd::Ones(x.size());
+  return rnnopt::test::compass_search([&](const VectorXd& y) { return f.value_unchecked(y); }, x,
+                                      f.value_unchecked(x), lo, hi, 0.005, 5e-12);
 }
 
 // Checks the library's minimum of f against the brute-force grid minimum and its polish.

@@ -10,6 +10,7 @@
 #include "functions/benchmarks.h"
 #include "functions/instance.h"
 #include "optimizer/random.h"
+#include "tests/support/compass_search.h"
 #include "tests/support/seed.h"
 
 namespace fn = rnnopt::functions;
@@ -34,25 +35,9 @@ double independent_minimum(const fn::Objective& f, std::uint64_t seed) {
                     [](const auto& a, const auto& b) { return a.first < b.first; });
   double best = samples.front().first;
   for (int s = 0; s < 12; ++s) {
-    VectorXd x = samples[static_cast<std::size_t>(s)].second;
-    double fx = samples[static_cast<std::size_t>(s)].first;
-    for (double step = 0.05; step > 1e-10;) {
-      bool moved = false;
-      for (int j = 0; j < d && !moved; ++j) {
-        for (double sign : {1.0, -1.0}) {
-          VectorXd y = x;
-          y[j] = std::clamp(x[j] + sign * step * width[j], lo[j], hi[j]);
-          const double fy = f(y);
-          if (fy < fx) {
-            x = y;
-            fx = fy;
-            moved = true;
-            break;
-          }
-        }
-      }
-      if (!moved) step /= 2;
-    }
+    const auto& [f0, x0] = samples[static_cast<std::size_t>(s)];
+    const double fx = rnnopt::test::compass_search([&](const VectorXd& y) { return f(y); }, x0, f0,
+                                                   lo, hi, 0.05, 1e-10);
     best = std::min(best, fx);
   }
   return best;
