@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "functions/instance.h"
+#include "functions/repellers.h"
 #include "optimizer/optimizer.h"
 
 namespace rnnopt::functions {
@@ -232,7 +233,30 @@ BenchmarkPtr build_base(std::string_view where, std::string_view text, int d_arg
   return std::make_shared<const Benchmark>(make_spec(*entry, d));
 }
 
+// "repellers" and "repellers#instance-SEED" (functions/repellers.h): a 6-parameter control task,
+// not a closed-form Benchmark.
+std::optional<ObjectivePtr> build_repellers(std::string_view where, std::string_view name,
+                                            int d_arg) {
+  const std::string_view base = name.substr(0, name.find('#'));
+  if (base != "repellers") return std::nullopt;
+  if (d_arg != 0 && d_arg != 6) {
+    fail(where, "repellers is 6-dimensional, got d=" + std::to_string(d_arg));
+  }
+  if (base.size() == name.size()) return make_repellers();
+  constexpr std::string_view kPrefix = "#instance-";
+  std::optional<std::uint64_t> seed;
+  if (name.substr(base.size(), kPrefix.size()) == kPrefix) {
+    seed = parse_int<std::uint64_t>(name.substr(base.size() + kPrefix.size()));
+  }
+  if (!seed) {
+    fail(where, "cannot read '" + std::string(name) +
+                    "': after '#' expected 'instance-SEED' with SEED a non-negative integer");
+  }
+  return make_repellers(*seed);
+}
+
 ObjectivePtr build(std::string_view where, std::string_view name, int d_arg) {
+  if (auto task = build_repellers(where, name, d_arg)) return *task;
   const auto hash = name.find('#');
   if (hash == std::string_view::npos) return build_base(where, name, d_arg);
   const std::string_view suffix = name.substr(hash + 1);

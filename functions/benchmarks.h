@@ -92,7 +92,8 @@ BenchmarkPtr make_base_benchmark(std::string_view name, int d);
 
 // A base benchmark, or with the suffix "#instance-SEED" (SEED a decimal uint64) its random
 // instance make_instance(base, SEED). make_benchmark(f->name()) rebuilds f. Throws as
-// make_base_benchmark, and for a malformed suffix.
+// make_base_benchmark, and for a malformed suffix. "repellers" and "repellers#instance-SEED" give
+// the control task of functions/repellers.h (6 parameters, no known minimum).
 ObjectivePtr make_benchmark(std::string_view name);
 ObjectivePtr make_benchmark(std::string_view name, int d);
 

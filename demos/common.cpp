@@ -1,0 +1,202 @@
+#include "demos/common.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <limits>
+#include <mutex>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+#include <unistd.h>
+
+namespace rnnopt::demos {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Characters on screen of UTF-8 text (continuation bytes do not count).
+std::size_t display_width(const std::string& s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+}  // namespace
+
+void write_text_atomic(const fs::path& path, const std::string& text) {
+  const fs::path tmp = path.string() + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw std::runtime_error("cannot write " + tmp.string());
+    out << text;
+    out.flush();
+    if (!out) {
+      std::error_code ec;
+      fs::remove(tmp, ec);
+      throw std::runtime_error("cannot write " + tmp.string());
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    throw std::runtime_error("cannot rename " + tmp.string() + " to " + path.string());
+  }
+}
+
+void prepare_out_dir(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (!fs::is_directory(dir)) {
+    throw std::runtime_error("--out " + dir.string() + ": cannot create this folder" +
+                             (ec ? " (" + ec.message() + ")" : std::string()));
+  }
+  if (::access(dir.c_str(), W_OK) != 0) {
+    throw std::runtime_error("--out " + dir.string() + ": folder is not writable");
+  }
+}
+
+MeanCi mean_ci(const std::vector<double>& values) {
+  MeanCi s;
+  s.n = static_cast<int>(values.size());
+  if (values.empty()) {
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    return {nan, nan, nan, nan, 0};
+  }
+  double sum = 0.0;
+  for (double v : values) sum += v;
+  s.mean = sum / s.n;
+  double ss = 0.0;
+  for (double v : values) ss += (v - s.mean) * (v - s.mean);
+  s.sd = s.n > 1 ? std::sqrt(ss / (s.n - 1)) : 0.0;
+  s.half_width = s.n > 1 ? 1.96 * s.sd / std::sqrt(static_cast<double>(s.n)) : 0.0;
+  std::vector<double> sorted = values;
+  std::sort(sorted.begin(), sorted.end());
+  s.median = s.n % 2 ? sorted[s.n / 2] : 0.5 * (sorted[s.n / 2 - 1] + sorted[s.n / 2]);
+  return s;
+}
+
+std::string fmt(double v, int digits) {
+  if (std::isnan(v)) return "nan";
+  std::ostringstream os;
+  os.setf(std::ios::fixed);
+  os.precision(digits);
+  os << v;
+  return os.str();
+}
+
+std::string format_table(const std::vector<std::string>& header,
+                         const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> width(header.size(), 3);
+  for (std::size_t c = 0; c < header.size(); ++c) width[c] = std::max(width[c], display_width(header[c]));
+  for (const auto& row : rows) {
+    for (std::size_t c = 0; c < row.size() && c < width.size(); ++c) {
+      width[c] = std::max(width[c], display_width(row[c]));
+    }
+  }
+  auto line = [&](const std::vector<std::string>& cells) {
+    std::ostringstream s;
+    s << "|";
+    for (std::size_t c = 0; c < width.size(); ++c) {
+      const std::string cell = c < cells.size() ? cells[c] : "";
+      const std::string pad(width[c] - display_width(cell), ' ');
+      s << ' ';
+      if (c == 0) {
+        s << cell << pad;
+      } else {
+        s << pad << cell;
+      }
+      s << " |";
+    }
+    s << '\n';
+    return s.str();
+  };
+  std::ostringstream sep;
+  sep << "|";
+  for (std::size_t c = 0; c < width.size(); ++c) {
+    sep << (c == 0 ? ":" : "-") << std::string(width[c], '-') << (c == 0 ? "-|" : ":|");
+  }
+  std::string out = line(header);
+  out += sep.str();
+  out += '\n';
+  for (const auto& row : rows) out += line(row);
+  return out;
+}
+
+namespace {
+
+std::string run_capture(const std::string& command) {
+  std::string out;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (!pipe) return out;
+  char buffer[512];
+  while (std::fgets(buffer, sizeof buffer, pipe)) out += buffer;
+  ::pclose(pipe);
+  return out;
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+}  // namespace
+
+std::string png_terminal(int width, int height) {
+  static const std::string terms = run_capture("gnuplot -e 'set terminal' 2>&1");
+  const std::string size = " size " + std::to_string(width) + "," + std::to_string(height);
+  if (terms.find("pngcairo") != std::string::npos) return "set terminal pngcairo" + size;
+  if (terms.find("png ") != std::string::npos) return "set terminal png" + size;
+  return "";
+}
+
+bool render_png(const fs::path& script_path, const std::string& script, std::ostream& log) {
+  write_text_atomic(script_path, script);
+  if (png_terminal(100, 100).empty()) {
+    log << "rnnopt-demo: gnuplot with a PNG terminal not found; no plot (" << script_path.string()
+        << " kept)\n";
+    return false;
+  }
+  const std::string err = run_capture("gnuplot " + shell_quote(script_path.string()) + " 2>&1");
+  if (!err.empty()) {
+    log << "rnnopt-demo: gnuplot reported on " << script_path.string() << ": "
+        << err.substr(0, 200) << "\n";
+    return false;
+  }
+  return true;
+}
+
+void parallel_for(int n, int threads, const std::function<void(int)>& job) {
+  threads = std::max(1, std::min(threads, n));
+  std::atomic<int> next{0};
+  std::mutex mutex;
+  std::exception_ptr error;
+  auto worker = [&] {
+    while (true) {
+      const int i = next.fetch_add(1);
+      if (i >= n) return;
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (error) return;
+      }
+      try {
+        job(i);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (!error) error = std::current_exception();
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  if (error) std::rethrow_exception(error);
+}
+
+}  // namespace rnnopt::demos

@@ -1,0 +1,57 @@
+// rnnopt/demos/common.h: small pieces shared by the demos of rnnopt-demo: atomic text files,
+// gnuplot PNGs, mean with a 95% interval, a plain-text table, and running jobs on a few threads.
+//
+//   rnnopt::demos::write_text_atomic(dir / "summary.md", text);   // temp file + rename
+//   auto s = rnnopt::demos::mean_ci({1.0, 2.0, 3.0});              // s.mean, s.half_width
+//   rnnopt::demos::render_png(dir / "plot.gp", script, std::cerr);  // runs gnuplot if present
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace rnnopt::demos {
+
+// Writes text to path through a temporary file in the same folder and a rename, so that a reader
+// never sees a partial file. Throws std::runtime_error naming the path on failure.
+void write_text_atomic(const std::filesystem::path& path, const std::string& text);
+
+// Creates dir (and parents) if needed; throws std::runtime_error naming it if it is not a
+// writable folder.
+void prepare_out_dir(const std::filesystem::path& dir);
+
+// Mean, sample standard deviation, median and the half-width of the normal 95% interval of the
+// mean (1.96 sd / sqrt(n); 0 for n < 2). Empty input: all NaN.
+struct MeanCi {
+  double mean = 0.0;
+  double sd = 0.0;
+  double median = 0.0;
+  double half_width = 0.0;
+  int n = 0;
+};
+MeanCi mean_ci(const std::vector<double>& values);
+
+// A plain-text table with aligned columns (first column left-aligned, the others right-aligned),
+// also valid Markdown.
+std::string format_table(const std::vector<std::string>& header,
+                         const std::vector<std::vector<std::string>>& rows);
+
+// fixed-point text of v with `digits` decimals ("nan" for NaN).
+std::string fmt(double v, int digits);
+
+// Writes the gnuplot script (which must `set output` to its PNG) next to the PNG and runs
+// gnuplot on it. Returns false, with one line on `log`, when gnuplot (or a PNG terminal) is
+// missing or fails; the demos' tables do not depend on it.
+bool render_png(const std::filesystem::path& script_path, const std::string& script,
+                std::ostream& log);
+// The "set terminal ..." line for PNGs of the given size ("" when gnuplot has no PNG terminal).
+std::string png_terminal(int width, int height);
+
+// Runs job(i) for i = 0..n-1 on `threads` threads (at least 1). The first exception thrown by a
+// job is rethrown after all threads have stopped.
+void parallel_for(int n, int threads, const std::function<void(int)>& job);
+
+}  // namespace rnnopt::demos
