@@ -95,7 +95,9 @@ void TrainConfig::validate() const {
   if (workers < 1) fail("workers must be >= 1");
   if (workers > 1 && !features.contains("flag")) fail("workers > 1 needs the flag feature");
   if (runtime_sigma < 0.0 || runtime_sigma >= 1.0) fail("runtime_sigma must be in [0, 1)");
-  if (output_map != "tanh" && output_map != "clip") fail("output_map must be tanh or clip");
+  if (output_map != "tanh" && output_map != "clip" && output_map != "sin") {
+    fail("output_map must be tanh, clip or sin");
+  }
   if (y_normalisation != "none" && y_normalisation != "running") {
     fail("y_normalisation must be none or running");
   }

@@ -422,8 +422,8 @@ void Manifest::validate(const std::string& source) const {
     fail(source, m + "dims has a d < d_max = " + std::to_string(d_max) +
                      " but input_features lacks \"mask\"");
   }
-  if (output_map != "tanh" && output_map != "clip") {
-    fail(source, m + "unknown output_map " + shown(output_map) + " (expected tanh or clip)");
+  if (output_map != "tanh" && output_map != "clip" && output_map != "sin") {
+    fail(source, m + "unknown output_map " + shown(output_map) + " (expected tanh, clip or sin)");
   }
   if (y_normalisation.kind != "none" && y_normalisation.kind != "running") {
     fail(source, m + "unknown y_normalisation kind " + shown(y_normalisation.kind) +

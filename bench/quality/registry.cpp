@@ -200,9 +200,15 @@ baselines::FixedGpOptions fixed_gp(const FunctionInstance& inst, SpearmintCost c
   return o;
 }
 
+// "rnn:PATH" keeps stepping the network past its training horizon (PastHorizonPolicy::kContinue);
+// "rnn-restart:PATH" restarts it in a shrinking box around the incumbent (kRestart).
 OptimizerEntry rnn_entry(std::string_view spec) {
-  const std::string path(spec.substr(4));
-  if (path.empty()) throw std::invalid_argument("optimizer 'rnn:' needs a model file: rnn:PATH");
+  const bool restart = spec.starts_with("rnn-restart:");
+  const std::string prefix = restart ? "rnn-restart:" : "rnn:";
+  const std::string path(spec.substr(prefix.size()));
+  if (path.empty()) {
+    throw std::invalid_argument("optimizer '" + prefix + "' needs a model file: " + prefix + "PATH");
+  }
   std::shared_ptr<const Model> model;
   try {
     model = load_model(path);
@@ -210,7 +216,7 @@ OptimizerEntry rnn_entry(std::string_view spec) {
     throw std::runtime_error(std::string("cannot load model: ") + e.what());
   }
   OptimizerEntry e;
-  e.label = "rnn:" + std::filesystem::path(path).stem().string();
+  e.label = prefix + std::filesystem::path(path).stem().string();
   const Manifest& m = model->manifest();
   std::string dims;
   for (int d : m.dims) {
@@ -220,14 +226,18 @@ OptimizerEntry rnn_entry(std::string_view spec) {
   e.description = "learned optimizer " + m.architecture + " " + std::to_string(m.num_layers) + "x" +
                   std::to_string(m.hidden_size) + " from " + path + " (dims {" + dims +
                   "}, training horizon " + std::to_string(m.horizon) +
-                  "; the engine maps each function's box to [-1,1]^d itself)";
+                  "; the engine maps each function's box to [-1,1]^d itself" +
+                  (restart ? "; past the horizon it restarts in a box halved around the incumbent"
+                           : "") +
+                  ")";
   e.unsupported_reason = [model, dims](int d) {
     return model->supports_dim(d)
                ? std::string()
                : "the model supports d in {" + dims + "}, not " + std::to_string(d);
   };
-  e.make = [model](const FunctionInstance& inst, std::uint64_t seed) {
+  e.make = [model, restart](const FunctionInstance& inst, std::uint64_t seed) {
     RnnOptimizerOptions o;
+    if (restart) o.past_horizon = PastHorizonPolicy::kRestart;
     return std::make_unique<RnnOptimizer>(model, box_of(*inst.objective), o, seed);
   };
   return e;
@@ -236,7 +246,8 @@ OptimizerEntry rnn_entry(std::string_view spec) {
 }  // namespace
 
 std::string known_optimizers() {
-  return "rnn:PATH.safetensors, spearmint, spearmint-fixed, gp-ucb, random, sobol";
+  return "rnn:PATH.safetensors, rnn-restart:PATH.safetensors, spearmint, spearmint-fixed, "
+         "gp-ucb, random, sobol";
 }
 
 std::string known_functions() {
@@ -255,7 +266,7 @@ FunctionEntry parse_function(std::string_view spec) {
 }
 
 OptimizerEntry parse_optimizer(std::string_view spec, SpearmintCost cost) {
-  if (spec.starts_with("rnn:")) return rnn_entry(spec);
+  if (spec.starts_with("rnn:") || spec.starts_with("rnn-restart:")) return rnn_entry(spec);
   OptimizerEntry e;
   e.label = std::string(spec);
   e.unsupported_reason = any_dimension();

@@ -218,6 +218,7 @@ torch::Tensor Net::step(const torch::Tensor& features, NetState& state) const {
 }
 
 torch::Tensor Net::output_map(const torch::Tensor& o) const {
+  if (spec_.output_map == "sin") return torch::sin(o);
   return spec_.output_map == "tanh" ? torch::tanh(o) : torch::clamp(o, -1.0, 1.0);
 }
 

@@ -64,7 +64,7 @@ class Net {
   // been called after the last weight change (it builds the fused LSTM weights of this forward).
   torch::Tensor step(const torch::Tensor& features, NetState& state) const;
   void prepare() const;
-  // x = tanh(o) or clip(o, -1, 1).
+  // x = tanh(o), clip(o, -1, 1) or sin(o).
   torch::Tensor output_map(const torch::Tensor& o) const;
 
  private:

@@ -99,11 +99,21 @@ void Network::step(NetworkState& state) const {
   state.output += head_b_;
 }
 
-bool map_output(const VecF& o, int d, bool clip, double* out) {
+OutputMap parse_output_map(const std::string& name) {
+  if (name == "clip") return OutputMap::kClip;
+  if (name == "sin") return OutputMap::kSin;
+  return OutputMap::kTanh;
+}
+
+bool map_output(const VecF& o, int d, OutputMap map, double* out) {
   for (int i = 0; i < d; ++i) {
     const double v = o[i];
     if (!std::isfinite(v)) return false;
-    out[i] = clip ? std::clamp(v, -1.0, 1.0) : static_cast<double>(std::tanh(o[i]));
+    switch (map) {
+      case OutputMap::kClip: out[i] = std::clamp(v, -1.0, 1.0); break;
+      case OutputMap::kSin: out[i] = static_cast<double>(std::sin(o[i])); break;
+      case OutputMap::kTanh: out[i] = static_cast<double>(std::tanh(o[i])); break;
+    }
   }
   return true;
 }

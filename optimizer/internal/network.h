@@ -57,6 +57,9 @@ class Network {
 
 // The output map of MODEL_FORMAT.md section 4: writes the first d canonical coordinates of raw
 // output o into out (double). Returns false if any of them is not finite.
-bool map_output(const VecF& o, int d, bool clip, double* out);
+enum class OutputMap { kTanh, kClip, kSin };
+// "tanh", "clip" or "sin" (validated by Manifest::validate) -> the enum.
+OutputMap parse_output_map(const std::string& name);
+bool map_output(const VecF& o, int d, OutputMap map, double* out);
 
 }  // namespace rnnopt::internal

@@ -8,7 +8,7 @@ Session::Session(const Network& net, const Manifest& manifest, int d)
     : net_(&net),
       d_(d),
       horizon_(manifest.horizon),
-      clip_(manifest.output_map == "clip"),
+      map_(parse_output_map(manifest.output_map)),
       state_(net.initial_state()),
       normaliser_(manifest.y_normalisation.kind == "running", manifest.y_normalisation.eps),
       x_buffer_(VecF::Zero(manifest.d_max)) {}
@@ -36,6 +36,6 @@ void Session::feed_observation(const double* x, double y) {
 
 void Session::feed_dummy() { step(nullptr, 0.0f, 0.0f); }
 
-bool Session::query(double* out) const { return map_output(state_.output, d_, clip_, out); }
+bool Session::query(double* out) const { return map_output(state_.output, d_, map_, out); }
 
 }  // namespace rnnopt::internal

@@ -42,7 +42,7 @@ class Session {
   const Network* net_;
   int d_;
   int horizon_;
-  bool clip_;
+  OutputMap map_;
   NetworkState state_;
   YNormaliser normaliser_;
   VecF x_buffer_;

@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
   app.add_option("--features", features,
                  "input features, comma-separated (x,y,flag,mask,budget,best_y)")
       ->capture_default_str();
-  app.add_option("--output-map", spec.output_map, "tanh or clip")->capture_default_str();
+  app.add_option("--output-map", spec.output_map, "tanh, clip or sin")->capture_default_str();
   app.add_option("--y-normalisation", y_norm, "running or none")->capture_default_str();
   app.add_option("--horizon", spec.horizon, "training horizon T")->capture_default_str();
   app.add_option("--workers", spec.parallel_workers, "parallel workers N")->capture_default_str();

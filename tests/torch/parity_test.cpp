@@ -31,6 +31,7 @@ TEST_CASE("Eigen engine equals the Torch module over 30 steps (random, briefly t
       {"lstm", {1, 2, 3}, {"x", "y", "mask", "budget", "best_y"}, "clip", 2},
       {"dnc", {2}, {"x", "y", "best_y"}, "tanh", 2},
       {"dnc", {3}, {"budget", "x", "y", "flag"}, "tanh", 3},
+      {"lstm", {2}, {"x", "y", "best_y"}, "sin", 2},
   };
   for (const Case& k : cases) {
     rnnopt::train::TrainConfig c;
