@@ -160,7 +160,7 @@ RepellersResult run_repellers(const RepellersConfig& config, std::ostream& log) 
                                "J after " + std::to_string(config.budget / 2),
                                "propose ms"},
                               rows);
-  log << "\nBest discounted return J (higher is better, J < 1) after " << config.budget
+  log << "\nBest discounted return J (higher is better, J <= 1) after " << config.budget
       << " evaluations over " << ni << " instances:\n"
       << result.table;
   log << "best policy on " << result.instance_names[0] << ": " << result.best_method << ", J = "

@@ -55,7 +55,8 @@ double Repellers::run(const std::vector<Repeller>& reps, std::vector<ParticlePat
     Eigen::Vector2d q(C::kStartX[i], C::kStartY);
     Eigen::Vector2d v = Eigen::Vector2d::Zero();
     if (paths) (*paths)[i].positions.push_back(q);
-    double discount = 1.0;
+    double discount = 1.0;  // gamma^(t-1)
+    double best = 0.0;      // the particle's reward: max_t gamma^(t-1) r(q_t)
     for (int t = 1; t <= C::kSteps; ++t) {
       // Semi-implicit Euler: velocity from the acceleration at the current state, then position
       // from the new velocity.
@@ -74,11 +75,16 @@ double Repellers::run(const std::vector<Repeller>& reps, std::vector<ParticlePat
         break;
       }
       const double outside = std::max(0.0, (q - goal_).norm() - C::kGoalRadius);
-      total += discount * std::exp(-outside * outside / two_w2);
+      best = std::max(best, discount * std::exp(-outside * outside / two_w2));
+      if (outside == 0.0) {  // reached the goal: later steps cannot earn more
+        if (paths) (*paths)[i].reached = true;
+        break;
+      }
       discount *= C::kDiscount;
     }
+    total += best;
   }
-  return (1.0 - C::kDiscount) * total / C::kParticles;
+  return total / C::kParticles;
 }
 
 std::vector<ParticlePath> Repellers::simulate(const Eigen::VectorXd& theta) const {

@@ -12,14 +12,19 @@
 //   v_{t+1} = v_t + dt a(q_t, v_t),      q_{t+1} = q_t + dt v_{t+1}
 //
 // with gravity G = 1, linear drag C = 0.5 and softening eps = 0.05. A particle whose position
-// leaves [0,1]^2 is absorbed: it collects no further reward.
+// leaves [0,1]^2 is absorbed (it earns nothing afterwards).
 //
-// Reward: the goal region is the disk of radius R = 0.08 around g. A live particle at q earns
-//   r(q) = exp(-max(0, |q - g| - R)^2 / (2 w^2)),   w = 0.05,
-// i.e. 1 inside the goal and a smooth fall-off outside (so that the landscape is not flat). The
-// return is the normalised accumulated discounted reward, gamma = 0.98,
-//   J = (1 - gamma) / P * sum_particles sum_{t=1..T} gamma^(t-1) r(q_t)      (0 <= J < 1),
-// and the objective to minimise is f = -J, so -1 < f <= 0.
+// Reward (the discounted reward of reaching a goal region): the goal is the disk of radius
+// R = 0.08 around g. At step t a live particle at q_t scores
+//   gamma^(t-1) r(q_t),   r(q) = exp(-max(0, |q - g| - R)^2 / (2 w^2)),   w = 0.05,  gamma = 0.98,
+// i.e. gamma^(t-1) when it is inside the goal and a smooth fall-off outside (so that near misses
+// are ranked and the landscape is not flat). A particle's reward is its best score over its path;
+// it stops at its first step inside the goal (reached: later steps can only score less). The
+// return is the mean over particles,
+//   J = 1/P sum_particles max_{t <= T} gamma^(t-1) r(q_t)      (0 <= J <= 1),
+// so J = gamma^(k-1) when every particle reaches the goal at step k, and the objective to
+// minimise is f = -J, -1 <= f <= 0. The fall alone takes about 70 steps (gamma^70 = 0.24), so
+// good policies score roughly 0.2 to 0.4.
 //
 // Parameters: theta in [-1,1]^6, three per repeller: p_k = (0.5 + 0.5 theta_3k,
 // 0.5 + 0.5 theta_3k+1), s_k = S (1 + theta_3k+2) / 2 with S = 0.05 (clamped at 0).
@@ -66,11 +71,13 @@ struct RepellersConstants {
   static constexpr double kStartX[kParticles] = {0.10, 0.20, 0.30, 0.40, 0.50};
 };
 
-// One particle's path: positions q_0 (the start) .. q_n, n <= kSteps; absorbed tells whether it
-// left the square (its last position is then the first one outside).
+// One particle's path: positions q_0 (the start) .. q_n, n <= kSteps; absorbed: it left the square
+// (its last position is the first one outside); reached: it stopped in the goal (its last position
+// is the first one inside).
 struct ParticlePath {
   std::vector<Eigen::Vector2d> positions;
   bool absorbed = false;
+  bool reached = false;
 };
 
 // A repeller in physical units.
@@ -98,7 +105,7 @@ class Repellers final : public Objective {
   std::vector<Repeller> repellers(const Eigen::VectorXd& theta) const;
   // The particle paths under the policy theta (checked like operator()).
   std::vector<ParticlePath> simulate(const Eigen::VectorXd& theta) const;
-  // J(theta) in [0, 1) (checked like operator()); f = -J.
+  // J(theta) in [0, 1] (checked like operator()); f = -J.
   double discounted_reward(const Eigen::VectorXd& theta) const;
 
  private:
