@@ -94,7 +94,7 @@ BanditResult run_bandit(const BanditConfig& config, std::ostream& log) {
     const int k = job % nm;
     const functions::GpSample& f = *fs_[b];
     const Box box{f.lower(), f.upper()};
-    const std::uint64_t run_seed = derive_seed(derive_seed(config.seed, b), 1000 + k);
+    const std::uint64_t run_seed = derive_seed(derive_seed(config.seed, b), name_stream(methods[k].name));
     std::unique_ptr<Optimizer> opt;
     const std::string& kind = methods[k].kind;
     if (kind == "rnn") {

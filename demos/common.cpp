@@ -171,6 +171,15 @@ bool render_png(const fs::path& script_path, const std::string& script, std::ost
   return true;
 }
 
+std::uint64_t name_stream(const std::string& name) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : name) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
 void parallel_for(int n, int threads, const std::function<void(int)>& job) {
   threads = std::max(1, std::min(threads, n));
   std::atomic<int> next{0};

@@ -50,6 +50,10 @@ bool render_png(const std::filesystem::path& script_path, const std::string& scr
 // The "set terminal ..." line for PNGs of the given size ("" when gnuplot has no PNG terminal).
 std::string png_terminal(int width, int height);
 
+// A stable 64-bit stream index for a method name (FNV-1a), so that a method's seeds do not depend
+// on which other methods run.
+std::uint64_t name_stream(const std::string& name);
+
 // Runs job(i) for i = 0..n-1 on `threads` threads (at least 1). The first exception thrown by a
 // job is rethrown after all threads have stopped.
 void parallel_for(int n, int threads, const std::function<void(int)>& job);

@@ -153,7 +153,7 @@ DesignResult run_design(const DesignConfig& config, std::ostream& log) {
     const int k = job / config.runs;
     const int r = job % config.runs;
     const std::uint64_t run_seed = derive_seed(config.seed, r);
-    const std::uint64_t opt_seed = derive_seed(run_seed, 100 + k);
+    const std::uint64_t opt_seed = derive_seed(run_seed, name_stream(methods[k].name));
     std::unique_ptr<Optimizer> opt;
     if (methods[k].kind == "rnn") {
       RnnOptimizerOptions o;

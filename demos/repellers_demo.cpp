@@ -87,7 +87,8 @@ RepellersResult run_repellers(const RepellersConfig& config, std::ostream& log) 
     const int i = job % ni;
     const functions::Repellers& f = *tasks[i];
     const Box box{f.lower(), f.upper()};
-    const std::uint64_t seed = derive_seed(config.seed + 7919 * static_cast<std::uint64_t>(i), k);
+    const std::uint64_t seed = derive_seed(config.seed + 7919 * static_cast<std::uint64_t>(i),
+                                          name_stream(methods[k].name));
     baselines::FixedGpOptions fixed;  // Matern-5/2, ls 0.2 x width by default
     fixed.standardize_y = true;
     fixed.search.grid_size = 2000;
