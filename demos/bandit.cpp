@@ -94,7 +94,8 @@ BanditResult run_bandit(const BanditConfig& config, std::ostream& log) {
     const int k = job % nm;
     const functions::GpSample& f = *fs_[b];
     const Box box{f.lower(), f.upper()};
-    const std::uint64_t run_seed = derive_seed(derive_seed(config.seed, b), name_stream(methods[k].name));
+    const std::uint64_t run_seed =
+        derive_seed(derive_seed(config.seed, b), name_stream(methods[k].name));
     std::unique_ptr<Optimizer> opt;
     const std::string& kind = methods[k].kind;
     if (kind == "rnn") {
@@ -128,8 +129,8 @@ BanditResult run_bandit(const BanditConfig& config, std::ostream& log) {
     for (int t = 0; t < config.pulls; ++t) {
       const auto t0 = std::chrono::steady_clock::now();
       const Eigen::VectorXd x = opt->propose();
-      us += std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0)
-                .count();
+      us +=
+          std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
       const double fx = f.value_unchecked(x);
       opt->observe(x, fx + config.noise_sd * noise.normal());
       cum += std::max(0.0, fx - f_star[b]);
@@ -165,7 +166,8 @@ BanditResult run_bandit(const BanditConfig& config, std::ostream& log) {
     // Mean cumulative regret with 95% bands, per pull.
     std::ostringstream csv;
     csv << "t";
-    for (const auto& m : result.methods) csv << "," << m.name << "_mean," << m.name << "_lo," << m.name << "_hi";
+    for (const auto& m : result.methods)
+      csv << "," << m.name << "_mean," << m.name << "_lo," << m.name << "_hi";
     csv << "\n";
     for (int t = 0; t < config.pulls; ++t) {
       csv << t + 1;
@@ -183,7 +185,8 @@ BanditResult run_bandit(const BanditConfig& config, std::ostream& log) {
     md << "# rnnopt-demo bandit\n\n";
     for (const std::string& n : result.notes) md << n << "\n\n";
     md << "d=" << d << ", " << nb << " bandits x " << config.pulls << " pulls, noise sd "
-       << config.noise_sd << ", seed " << config.seed << "\n\n" << result.table;
+       << config.noise_sd << ", seed " << config.seed << "\n\n"
+       << result.table;
     const fs::path md_path = config.out / "summary.md";
     write_text_atomic(md_path, md.str());
     result.files = {csv_path, md_path};

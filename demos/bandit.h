@@ -34,10 +34,10 @@ struct BanditConfig {
   double noise_sd = 0.1;
   std::uint64_t seed = 1;
   int threads = 2;
-  int candidates = 300;                // Thompson candidate set size
+  int candidates = 300;  // Thompson candidate set size
   std::vector<std::string> methods{"rnn", "gp-ucb", "thompson", "random"};
-  std::filesystem::path models_dir;    // empty: default_models_dir()
-  std::filesystem::path out;           // empty: write no files
+  std::filesystem::path models_dir;  // empty: default_models_dir()
+  std::filesystem::path out;         // empty: write no files
 
   // Throws std::invalid_argument naming the bad field.
   void validate() const;
@@ -52,8 +52,8 @@ struct BanditMethodResult {
 
 struct BanditResult {
   std::vector<BanditMethodResult> methods;
-  std::string table;               // the printed summary table (Markdown)
-  std::vector<std::string> notes;  // lines printed before the table (model choice, skips)
+  std::string table;                         // the printed summary table (Markdown)
+  std::vector<std::string> notes;            // lines printed before the table (model choice, skips)
   std::vector<std::filesystem::path> files;  // files written under out
 };
 

@@ -1,5 +1,6 @@
 #include "demos/common.h"
 
+#include <unistd.h>
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -10,7 +11,6 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
-#include <unistd.h>
 
 namespace rnnopt::demos {
 
@@ -92,7 +92,8 @@ std::string fmt(double v, int digits) {
 std::string format_table(const std::vector<std::string>& header,
                          const std::vector<std::vector<std::string>>& rows) {
   std::vector<std::size_t> width(header.size(), 3);
-  for (std::size_t c = 0; c < header.size(); ++c) width[c] = std::max(width[c], display_width(header[c]));
+  for (std::size_t c = 0; c < header.size(); ++c)
+    width[c] = std::max(width[c], display_width(header[c]));
   for (const auto& row : rows) {
     for (std::size_t c = 0; c < row.size() && c < width.size(); ++c) {
       width[c] = std::max(width[c], display_width(row[c]));
@@ -164,8 +165,8 @@ bool render_png(const fs::path& script_path, const std::string& script, std::ost
   }
   const std::string err = run_capture("gnuplot " + shell_quote(script_path.string()) + " 2>&1");
   if (!err.empty()) {
-    log << "rnnopt-demo: gnuplot reported on " << script_path.string() << ": "
-        << err.substr(0, 200) << "\n";
+    log << "rnnopt-demo: gnuplot reported on " << script_path.string() << ": " << err.substr(0, 200)
+        << "\n";
     return false;
   }
   return true;

@@ -76,8 +76,7 @@ void DesignConfig::validate() const {
   if (threads < 1) bad("--threads must be >= 1");
   if (methods.empty()) bad("--methods is empty");
   for (const std::string& m : methods) {
-    if (m != "rnn-parallel" && m != "rnn" && m != "rnn-1lab" && m != "spearmint" &&
-        m != "random") {
+    if (m != "rnn-parallel" && m != "rnn" && m != "rnn-1lab" && m != "spearmint" && m != "random") {
       bad("unknown method '" + m + "' (known: rnn-parallel, rnn, rnn-1lab, spearmint, random)");
     }
   }
@@ -112,8 +111,7 @@ DesignResult run_design(const DesignConfig& config, std::ostream& log) {
         continue;
       }
       result.notes.push_back("parallel RNN model: " + pick.path.string() + " (" +
-                             std::to_string(pick.model->manifest().parallel_workers) +
-                             " workers)");
+                             std::to_string(pick.model->manifest().parallel_workers) + " workers)");
       methods.push_back({pick.label + " parallel", "rnn", config.labs, pick.model});
     } else if (m == "rnn" || m == "rnn-1lab") {
       if (!sequential_looked) {
@@ -122,14 +120,14 @@ DesignResult run_design(const DesignConfig& config, std::ostream& log) {
         q.require_sequential = true;
         sequential = pick_model(models, q);
         sequential_looked = true;
-        result.notes.push_back(sequential.model ? "sequential RNN model: " +
-                                                      sequential.path.string()
-                                                : sequential.message);
+        result.notes.push_back(sequential.model
+                                   ? "sequential RNN model: " + sequential.path.string()
+                                   : sequential.message);
       }
       if (!sequential.model) continue;
       const int labs = m == "rnn" ? config.labs : 1;
-      methods.push_back({sequential.label + (labs == 1 ? " 1 lab" : " (lies)"), "rnn", labs,
-                         sequential.model});
+      methods.push_back(
+          {sequential.label + (labs == 1 ? " 1 lab" : " (lies)"), "rnn", labs, sequential.model});
     } else {
       methods.push_back({m, m, config.labs, nullptr});
     }
@@ -139,8 +137,8 @@ DesignResult run_design(const DesignConfig& config, std::ostream& log) {
   for (const std::string& n : result.notes) log << n << "\n";
   log << "design: reaction yield, 5 factors, best known yield " << fmt(result.best_known, 2)
       << "%, target " << fmt(config.target, 1) << "%, " << config.runs << " runs x "
-      << config.budget << " experiments, noise sd " << config.noise_sd << "%, seed "
-      << config.seed << "\n";
+      << config.budget << " experiments, noise sd " << config.noise_sd << "%, seed " << config.seed
+      << "\n";
 
   const int nm = static_cast<int>(methods.size());
   result.methods.resize(nm);
@@ -202,13 +200,13 @@ DesignResult run_design(const DesignConfig& config, std::ostream& log) {
     rows.push_back({m.name, std::to_string(m.labs),
                     std::to_string(reached) + "/" + std::to_string(m.runs.size()),
                     reached ? fmt(h.mean, 1) : "-", reached ? fmt(h.median, 1) : "-",
-                    reached ? fmt(ne.mean, 1) : "-",
-                    fmt(b.mean, 2) + " ± " + fmt(b.half_width, 2), fmt(total.mean, 1)});
+                    reached ? fmt(ne.mean, 1) : "-", fmt(b.mean, 2) + " ± " + fmt(b.half_width, 2),
+                    fmt(total.mean, 1)});
   }
-  result.table = format_table({"method", "labs", "reached target", "hours to target (mean)",
-                               "(median)", "experiments to target", "best yield % (mean ± 95%)",
-                               "hours for budget"},
-                              rows);
+  result.table =
+      format_table({"method", "labs", "reached target", "hours to target (mean)", "(median)",
+                    "experiments to target", "best yield % (mean ± 95%)", "hours for budget"},
+                   rows);
   log << "\nTarget yield " << fmt(config.target, 1) << "% (true, noiseless yield of a finished "
       << "experiment); simulated lab hours; " << config.budget << " experiments per run:\n"
       << result.table;
@@ -217,7 +215,8 @@ DesignResult run_design(const DesignConfig& config, std::ostream& log) {
     // Best true yield against the number of finished experiments (mean over runs).
     std::ostringstream csv;
     csv << "experiments";
-    for (const auto& m : result.methods) csv << "," << m.name << "_mean," << m.name << "_lo," << m.name << "_hi";
+    for (const auto& m : result.methods)
+      csv << "," << m.name << "_mean," << m.name << "_lo," << m.name << "_hi";
     csv << "\n";
     for (int n = 1; n <= config.budget; ++n) {
       csv << n;
@@ -286,9 +285,9 @@ DesignResult run_design(const DesignConfig& config, std::ostream& log) {
     std::ostringstream md;
     md << "# rnnopt-demo design\n\n";
     for (const std::string& n : result.notes) md << n << "\n\n";
-    md << "Best known yield " << fmt(result.best_known, 2) << "%, target "
-       << fmt(config.target, 1) << "%, " << config.runs << " runs x " << config.budget
-       << " experiments, noise sd " << config.noise_sd << "%, seed " << config.seed << "\n\n"
+    md << "Best known yield " << fmt(result.best_known, 2) << "%, target " << fmt(config.target, 1)
+       << "%, " << config.runs << " runs x " << config.budget << " experiments, noise sd "
+       << config.noise_sd << "%, seed " << config.seed << "\n\n"
        << result.table;
     const fs::path md_path = config.out / "summary.md";
     write_text_atomic(md_path, md.str());

@@ -16,15 +16,17 @@
 #include "demos/repellers_demo.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"rnnopt-demo: continuous correlated bandits, experimental design with parallel labs, "
-               "and the repellers control task."};
+  CLI::App app{
+      "rnnopt-demo: continuous correlated bandits, experimental design with parallel labs, "
+      "and the repellers control task."};
   app.require_subcommand(1);
   std::string models = rnnopt::demos::default_models_dir().string();
 
   rnnopt::demos::BanditConfig bandit;
   std::string bandit_out = "demo-out/bandit";
-  auto* b = app.add_subcommand("bandit", "continuous correlated bandits on GP samples: cumulative "
-                                         "regret of RNN, GP-UCB, Thompson sampling, random");
+  auto* b = app.add_subcommand("bandit",
+                               "continuous correlated bandits on GP samples: cumulative "
+                               "regret of RNN, GP-UCB, Thompson sampling, random");
   b->add_option("--out", bandit_out, "output folder")->capture_default_str();
   b->add_option("--dim", bandit.dim, "arm dimension d (arms in [-1,1]^d)")->capture_default_str();
   b->add_option("--pulls", bandit.pulls, "pulls T per bandit")->capture_default_str();
@@ -42,14 +44,14 @@ int main(int argc, char** argv) {
 
   rnnopt::demos::DesignConfig design;
   std::string design_out = "demo-out/design";
-  auto* d = app.add_subcommand("design", "experimental design: a simulated reaction yield, labs "
-                                         "working in parallel in simulated time");
+  auto* d = app.add_subcommand("design",
+                               "experimental design: a simulated reaction yield, labs "
+                               "working in parallel in simulated time");
   d->add_option("--out", design_out, "output folder")->capture_default_str();
   d->add_option("--labs", design.labs, "parallel labs")->capture_default_str();
   d->add_option("--budget", design.budget, "experiments per run")->capture_default_str();
   d->add_option("--runs", design.runs, "repetitions per method")->capture_default_str();
-  d->add_option("--noise", design.noise_sd, "measurement noise sd, % yield")
-      ->capture_default_str();
+  d->add_option("--noise", design.noise_sd, "measurement noise sd, % yield")->capture_default_str();
   d->add_option("--target", design.target, "target yield, %")->capture_default_str();
   d->add_option("--seed", design.seed, "seed")->capture_default_str();
   d->add_option("--threads", design.threads, "worker threads")->capture_default_str();
@@ -60,16 +62,16 @@ int main(int argc, char** argv) {
 
   rnnopt::demos::RepellersConfig rep;
   std::string rep_out = "demo-out/repellers";
-  auto* r = app.add_subcommand("repellers", "control by direct policy search: place 2 repellers "
-                                            "so that falling particles reach a goal");
+  auto* r = app.add_subcommand("repellers",
+                               "control by direct policy search: place 2 repellers "
+                               "so that falling particles reach a goal");
   r->add_option("--out", rep_out, "output folder")->capture_default_str();
   r->add_option("--budget", rep.budget, "evaluations per run")->capture_default_str();
   r->add_option("--instances", rep.instances, "instances repellers#instance-(seed+i)")
       ->capture_default_str();
   r->add_option("--seed", rep.seed, "first instance seed")->capture_default_str();
   r->add_option("--threads", rep.threads, "worker threads")->capture_default_str();
-  r->add_option("--methods", rep.methods,
-                "rnn, spearmint, spearmint-fixed, gp-ucb, sobol, random")
+  r->add_option("--methods", rep.methods, "rnn, spearmint, spearmint-fixed, gp-ucb, sobol, random")
       ->delimiter(',')
       ->capture_default_str();
   r->add_option("--models", models, "folder of .safetensors models")->capture_default_str();
@@ -97,8 +99,7 @@ int main(int argc, char** argv) {
     std::cerr << "rnnopt-demo: " << e.what() << "\n";
     return 1;
   }
-  const double s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::cout << "took " << static_cast<int>(s + 0.5) << " s\n";
   return 0;
 }

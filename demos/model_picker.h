@@ -4,7 +4,8 @@
 // dimension d when d is in its manifest dims. Among the fitting models the preference decides
 // (the loss named in the manifest's training JSON, field "loss", or a parallel model, manifest
 // parallel_workers > 1); ties go to a model trained for exactly d (d_max == d), then to the larger
-// training horizon, then to the file name (so the choice is deterministic). Files that do not read are skipped and listed in `skipped`.
+// training horizon, then to the file name (so the choice is deterministic). Files that do not read
+// are skipped and listed in `skipped`.
 //
 //   rnnopt::demos::ModelQuery q{.dim = 2, .prefer_loss = "sum"};
 //   auto pick = rnnopt::demos::pick_model(models_dir, q);
@@ -23,18 +24,18 @@ namespace rnnopt::demos {
 
 struct ModelQuery {
   int dim = 1;
-  std::string prefer_loss;        // e.g. "sum"; empty: no preference
-  bool prefer_parallel = false;   // prefer parallel_workers > 1
-  bool require_parallel = false;  // only parallel_workers > 1
+  std::string prefer_loss;          // e.g. "sum"; empty: no preference
+  bool prefer_parallel = false;     // prefer parallel_workers > 1
+  bool require_parallel = false;    // only parallel_workers > 1
   bool require_sequential = false;  // only parallel_workers == 1
 };
 
 struct ModelPick {
   std::shared_ptr<const Model> model;  // null when none fits
   std::filesystem::path path;
-  std::string loss;     // the manifest's training "loss" ("" if absent)
-  std::string label;    // e.g. "rnn:lstm-sum-d2 (loss sum)"
-  std::string message;  // when none fits: the one line the demos print
+  std::string loss;                  // the manifest's training "loss" ("" if absent)
+  std::string label;                 // "rnn:" + the file stem, e.g. "rnn:lstm-sum-d2"
+  std::string message;               // when none fits: the one line the demos print
   std::vector<std::string> skipped;  // "<file>: <reason>" for files that did not load
 };
 

@@ -8,11 +8,12 @@
 //   x4  catalyst loading       L    in [0.5, 10] mol%
 // Kinetics (concentrations in mol/L, time in h), each rate constant Arrhenius around
 // Tref = 80 degC: k_i(T) = k_i,ref exp(-Ea_i / R (1/T - 1/Tref)), R = 8.314e-3 kJ/(mol K):
-//   A + B -> P    r1 = k1 L/(L + 1) cA cB   desired, catalysed (saturating in L)  k1,ref 0.6,  Ea 65
-//   P -> D        r2 = k2 cP                thermal degradation of the product   k2,ref 0.08, Ea 110
-//   A + A -> S    r3 = k3 cA^2              uncatalysed side reaction            k3,ref 0.15, Ea 85
-//   P + B -> D2   r4 = k4 (L/5) cP cB       catalysed over-reaction              k4,ref 0.12, Ea 75
-//   dcA/dt = -r1 - 2 r3,   dcB/dt = -r1 - r4,   dcP/dt = r1 - r2 - r4,   from (cA0, r cA0, 0),
+//   A + B -> P   r1 = k1 L/(L + 1) cA cB  desired, catalysed, saturating in L  k1,ref 0.6,  Ea 65
+//   P -> D       r2 = k2 cP               thermal degradation of the product   k2,ref 0.08, Ea 110
+//   A + A -> S   r3 = k3 cA^2             uncatalysed side reaction            k3,ref 0.15, Ea 85
+//   P + B -> D2  r4 = k4 (L/5) cP cB      catalysed over-reaction              k4,ref 0.12, Ea 75
+// (k_ref in L/(mol h) or 1/h, Ea in kJ/mol), with
+//   dcA/dt = -r1 - 2 r3,  dcB/dt = -r1 - r4,  dcP/dt = r1 - r2 - r4,  from (cA0, r cA0, 0),
 // integrated by classical Runge-Kutta over tau with max(100, tau lambda / 0.5) steps (lambda
 // bounds the stiffest rate), so that hot, concentrated runs stay stable. The yield is
 // 100 cP(tau) / cA0 (%).

@@ -27,8 +27,8 @@ void RepellersConfig::validate() const {
   if (threads < 1) bad("--threads must be >= 1");
   if (methods.empty()) bad("--methods is empty");
   for (const std::string& m : methods) {
-    if (m != "rnn" && m != "spearmint" && m != "spearmint-fixed" && m != "gp-ucb" &&
-        m != "sobol" && m != "random") {
+    if (m != "rnn" && m != "spearmint" && m != "spearmint-fixed" && m != "gp-ucb" && m != "sobol" &&
+        m != "random") {
       bad("unknown method '" + m +
           "' (known: rnn, spearmint, spearmint-fixed, gp-ucb, sobol, random)");
     }
@@ -88,7 +88,7 @@ RepellersResult run_repellers(const RepellersConfig& config, std::ostream& log) 
     const functions::Repellers& f = *tasks[i];
     const Box box{f.lower(), f.upper()};
     const std::uint64_t seed = derive_seed(config.seed + 7919 * static_cast<std::uint64_t>(i),
-                                          name_stream(methods[k].name));
+                                           name_stream(methods[k].name));
     baselines::FixedGpOptions fixed;  // Matern-5/2, ls 0.2 x width by default
     fixed.standardize_y = true;
     fixed.search.grid_size = 2000;
@@ -126,8 +126,8 @@ RepellersResult run_repellers(const RepellersConfig& config, std::ostream& log) 
     for (int t = 0; t < config.budget; ++t) {
       const auto t0 = std::chrono::steady_clock::now();
       const Eigen::VectorXd x = opt->propose();
-      us += std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0)
-                .count();
+      us +=
+          std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
       const double y = f(x);
       opt->observe(x, y);
       if (-y > best) {
@@ -158,14 +158,13 @@ RepellersResult run_repellers(const RepellersConfig& config, std::ostream& log) 
                     fmt(mean_ci(half).mean, 4), fmt(m.propose_us / 1000.0, 2)});
   }
   result.table = format_table({"method", "best return J (mean ± 95%)", "median J",
-                               "J after " + std::to_string(config.budget / 2),
-                               "propose ms"},
+                               "J after " + std::to_string(config.budget / 2), "propose ms"},
                               rows);
   log << "\nBest discounted return J (higher is better, J <= 1) after " << config.budget
       << " evaluations over " << ni << " instances:\n"
       << result.table;
-  log << "best policy on " << result.instance_names[0] << ": " << result.best_method << ", J = "
-      << fmt(result.best_return, 4) << "\n";
+  log << "best policy on " << result.instance_names[0] << ": " << result.best_method
+      << ", J = " << fmt(result.best_return, 4) << "\n";
 
   if (!config.out.empty()) {
     std::ostringstream csv;
@@ -192,8 +191,8 @@ RepellersResult run_repellers(const RepellersConfig& config, std::ostream& log) 
     const auto paths = task.simulate(result.best_theta);
     const auto reps = task.repellers(result.best_theta);
     std::ostringstream traj;
-    traj << "# " << task.name() << ", policy of " << result.best_method << ", J = "
-         << result.best_return << "\n# theta:";
+    traj << "# " << task.name() << ", policy of " << result.best_method
+         << ", J = " << result.best_return << "\n# theta:";
     for (int j = 0; j < d; ++j) traj << " " << result.best_theta(j);
     traj << "\n# particle x y\n";
     for (std::size_t p = 0; p < paths.size(); ++p) {
@@ -206,7 +205,8 @@ RepellersResult run_repellers(const RepellersConfig& config, std::ostream& log) 
     write_text_atomic(traj_path, traj.str());
     std::ostringstream rep;
     rep << "# x y strength\n";
-    for (const auto& r : reps) rep << r.position.x() << " " << r.position.y() << " " << r.strength << "\n";
+    for (const auto& r : reps)
+      rep << r.position.x() << " " << r.position.y() << " " << r.strength << "\n";
     const fs::path rep_path = config.out / "repellers_policy.dat";
     write_text_atomic(rep_path, rep.str());
 

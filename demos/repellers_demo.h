@@ -23,12 +23,12 @@
 namespace rnnopt::demos {
 
 struct RepellersConfig {
-  int budget = 50;     // evaluations per run
-  int instances = 8;   // repellers#instance-(seed + i)
+  int budget = 50;    // evaluations per run
+  int instances = 8;  // repellers#instance-(seed + i)
   std::uint64_t seed = 1;
   int threads = 2;
-  std::vector<std::string> methods{"rnn", "spearmint", "spearmint-fixed", "gp-ucb", "sobol",
-                                   "random"};
+  std::vector<std::string> methods{"rnn",    "spearmint", "spearmint-fixed",
+                                   "gp-ucb", "sobol",     "random"};
   std::filesystem::path models_dir;
   std::filesystem::path out;
 
@@ -46,8 +46,8 @@ struct RepellersMethodResult {
 struct RepellersResult {
   std::vector<std::string> instance_names;
   std::vector<RepellersMethodResult> methods;
-  std::string best_method;       // whose policy the trajectory plot shows (instance 0)
-  Eigen::VectorXd best_theta;    // that policy
+  std::string best_method;     // whose policy the trajectory plot shows (instance 0)
+  Eigen::VectorXd best_theta;  // that policy
   double best_return = 0.0;
   std::string table;
   std::vector<std::string> notes;

@@ -29,8 +29,8 @@ Repellers::Repellers(Eigen::Vector2d goal, std::optional<InstanceTransform> tran
 
 std::vector<Repeller> Repellers::repellers(const Eigen::VectorXd& theta) const {
   if (theta.size() != 6) {
-    fail("Repellers::repellers()", "theta has " + std::to_string(theta.size()) +
-                                       " entries, expected 6");
+    fail("Repellers::repellers()",
+         "theta has " + std::to_string(theta.size()) + " entries, expected 6");
   }
   Eigen::VectorXd t = theta;
   if (transform_) {
@@ -96,13 +96,10 @@ std::vector<ParticlePath> Repellers::simulate(const Eigen::VectorXd& theta) cons
 
 double Repellers::discounted_reward(const Eigen::VectorXd& theta) const { return -(*this)(theta); }
 
-double Repellers::evaluate(const Eigen::VectorXd& x) const {
-  return -run(repellers(x), nullptr);
-}
+double Repellers::evaluate(const Eigen::VectorXd& x) const { return -run(repellers(x), nullptr); }
 
 std::shared_ptr<const Repellers> make_repellers() {
-  return std::make_shared<const Repellers>(Eigen::Vector2d(0.75, 0.35), std::nullopt,
-                                           "repellers");
+  return std::make_shared<const Repellers>(Eigen::Vector2d(0.75, 0.35), std::nullopt, "repellers");
 }
 
 std::shared_ptr<const Repellers> make_repellers(std::uint64_t seed) {

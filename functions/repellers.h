@@ -37,9 +37,9 @@
 // rnnopt::Rng(derive_seed(SEED, 1)). The base task "repellers" has g = (0.75, 0.35) and no
 // transform. The global minimum is not known (known_minimum() is nullopt).
 //
-//   auto f = rnnopt::functions::make_repellers();            // or make_benchmark("repellers#instance-3")
-//   double y = (*f)(Eigen::VectorXd::Zero(6));                // -J of the centre policy
-//   auto paths = f->simulate(Eigen::VectorXd::Zero(6));       // particle trajectories for plots
+//   auto f = rnnopt::functions::make_repellers();   // or make_benchmark("repellers#instance-3")
+//   double y = (*f)(Eigen::VectorXd::Zero(6));       // -J of the centre policy
+//   auto paths = f->simulate(Eigen::VectorXd::Zero(6));   // particle trajectories, for plots
 #pragma once
 
 #include <Eigen/Core>

@@ -15,8 +15,7 @@ TEST_CASE("model picker: fitting dimension, preferred loss, parallel, bad files 
   rnnopt::test::write_random_model(dir.path() / "a-oi.safetensors", 2, {2}, "oi", 1, 1);
   rnnopt::test::write_random_model(dir.path() / "b-sum.safetensors", 2, {2}, "sum", 1, 2);
   rnnopt::test::write_random_model(dir.path() / "c-par.safetensors", 3, {3}, "oi", 5, 3);
-  rnnopt::test::write_random_model(dir.path() / "d-masked.safetensors", 4, {1, 2, 3, 4}, "", 1,
-                                   4);
+  rnnopt::test::write_random_model(dir.path() / "d-masked.safetensors", 4, {1, 2, 3, 4}, "", 1, 4);
   rnnopt::demos::write_text_atomic(dir.path() / "bad.safetensors", "not a model");
 
   rnnopt::demos::ModelQuery q;
@@ -129,8 +128,7 @@ TEST_CASE("bandit demo at a tiny size: files well formed, GP methods beat random
 
 TEST_CASE("bandit demo: an RNN model that fits is used; bad options are rejected") {
   TempDir out, models;
-  rnnopt::test::write_random_model(models.path() / "lstm-sum-d1.safetensors", 1, {1}, "sum", 1,
-                                   9);
+  rnnopt::test::write_random_model(models.path() / "lstm-sum-d1.safetensors", 1, {1}, "sum", 1, 9);
   rnnopt::demos::BanditConfig c;
   c.dim = 1;
   c.pulls = 5;

@@ -1,12 +1,12 @@
 // Helpers for the demo tests: a temporary folder, reading files, and random model files.
 #pragma once
 
+#include <unistd.h>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include "optimizer/model_file.h"
@@ -18,9 +18,9 @@ class TempDir {
  public:
   TempDir() {
     static std::atomic<int> counter{0};
-    path_ = std::filesystem::temp_directory_path() /
-            ("rnnopt-demo-test-" + std::to_string(::getpid()) + "-" +
-             std::to_string(counter.fetch_add(1)));
+    path_ =
+        std::filesystem::temp_directory_path() / ("rnnopt-demo-test-" + std::to_string(::getpid()) +
+                                                  "-" + std::to_string(counter.fetch_add(1)));
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
   }
@@ -63,9 +63,8 @@ inline bool is_png(const std::filesystem::path& p) {
 
 // A random-weight model file (not a good optimizer) for dimension(s) dims, with an optional
 // training "loss" and parallel workers.
-inline void write_random_model(const std::filesystem::path& path, int d_max,
-                               std::vector<int> dims, const std::string& loss, int workers,
-                               std::uint64_t seed) {
+inline void write_random_model(const std::filesystem::path& path, int d_max, std::vector<int> dims,
+                               const std::string& loss, int workers, std::uint64_t seed) {
   RandomModelSpec spec;
   spec.name = path.stem().string();
   spec.d_max = d_max;

@@ -17,8 +17,8 @@ TEST_CASE("reaction yield: bounded, interior optimum in temperature and catalyst
   const rnnopt::demos::ReactionYield reaction;
   Eigen::VectorXd good(5), hot(5), lazy(5);
   good << 50.0, 12.0, 1.9, 3.0, 1.3;
-  hot << 120.0, 12.0, 1.9, 3.0, 1.3;   // degradation and side reactions win
-  lazy << 40.0, 0.5, 0.2, 0.8, 0.5;    // cold, short, dilute: almost nothing reacts
+  hot << 120.0, 12.0, 1.9, 3.0, 1.3;  // degradation and side reactions win
+  lazy << 40.0, 0.5, 0.2, 0.8, 0.5;   // cold, short, dilute: almost nothing reacts
   CHECK(reaction.yield(good) > 70.0);
   CHECK(reaction.yield(hot) < 0.5 * reaction.yield(good));
   CHECK(reaction.yield(lazy) < 5.0);
