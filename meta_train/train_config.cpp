@@ -83,7 +83,8 @@ void TrainConfig::validate() const {
   for (int d : dims) {
     if (d < 1 || d > dm) fail("every d in dims must be in [1, d_max]");
   }
-  static const std::set<std::string> known = {"x", "y", "flag", "mask", "budget", "best_y"};
+  static const std::set<std::string> known = {"x", "y", "flag", "mask", "budget", "best_y",
+                                               "best_x"};
   std::set<std::string> features;
   for (const auto& f : input_features) {
     if (!known.contains(f)) fail("unknown input feature '" + f + "'");
@@ -95,8 +96,9 @@ void TrainConfig::validate() const {
   if (workers < 1) fail("workers must be >= 1");
   if (workers > 1 && !features.contains("flag")) fail("workers > 1 needs the flag feature");
   if (runtime_sigma < 0.0 || runtime_sigma >= 1.0) fail("runtime_sigma must be in [0, 1)");
-  if (output_map != "tanh" && output_map != "clip" && output_map != "sin") {
-    fail("output_map must be tanh, clip or sin");
+  if (output_map != "tanh" && output_map != "clip" && output_map != "sin" &&
+      output_map != "sin_best") {
+    fail("output_map must be tanh, clip, sin or sin_best");
   }
   if (y_normalisation != "none" && y_normalisation != "running") {
     fail("y_normalisation must be none or running");

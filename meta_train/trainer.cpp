@@ -225,6 +225,7 @@ EpisodeResult run_episode(const internal::Net& net, const GpBatch& gp,
   torch::Tensor y_fed = torch::zeros({b, 1}, opts);
   torch::Tensor flag = torch::zeros({b, 1}, opts);
   torch::Tensor best_fed = torch::zeros({b, 1}, opts);
+  torch::Tensor best_x_fed = torch::zeros({b, spec.d_max}, opts);
   std::vector<torch::Tensor> queries, values;
   int observed = 0;
   torch::Tensor obs_sum, obs_sumsq, obs_min;
@@ -239,9 +240,10 @@ EpisodeResult run_episode(const internal::Net& net, const GpBatch& gp,
   double gp_seconds = 0.0, loss_seconds = 0.0;
   for (int t = 0; t < eo.horizon; ++t) {
     const torch::Tensor features =
-        internal::build_features(spec, x_fed, y_fed, flag, mask, t / eo.budget_horizon, best_fed);
+        internal::build_features(spec, x_fed, y_fed, flag, mask, t / eo.budget_horizon, best_fed,
+                                 best_x_fed);
     const torch::Tensor o = net.step(features, state);
-    const torch::Tensor xq = net.output_map(o) * mask;
+    const torch::Tensor xq = net.output_map(o, best_x_fed) * mask;
     const torch::Tensor xd = xq.narrow(1, 0, d);
     auto start = Clock::now();
     const torch::Tensor f = gp_value(gp, xd);
@@ -281,6 +283,10 @@ EpisodeResult run_episode(const internal::Net& net, const GpBatch& gp,
     // Statistics of the observations so far, the fed one included (MODEL_FORMAT.md section 3),
     // kept incrementally in double and held constant for the gradient.
     const torch::Tensor yd = yj.detach().to(torch::kFloat64);
+    // The incumbent's position (earliest on ties), as the engine keeps it.
+    const torch::Tensor improves =
+        (observed == 0 ? torch::ones_like(yd, torch::kBool) : yd < obs_min).unsqueeze(1);
+    best_x_fed = torch::where(improves, xj, best_x_fed);
     ++observed;
     obs_sum = observed == 1 ? yd : obs_sum + yd;
     obs_sumsq = observed == 1 ? yd * yd : obs_sumsq + yd * yd;
@@ -367,6 +373,7 @@ class Stepper {
     y_fed_ = torch::zeros({1, 1});
     flag_ = torch::zeros({1, 1});
     best_ = torch::zeros({1, 1});
+    best_x_ = torch::zeros({1, dm});
     mask_ = torch::zeros({1, dm});
     mask_.narrow(1, 0, d).fill_(1.0);
   }
@@ -374,8 +381,9 @@ class Stepper {
   std::vector<double> propose() {
     torch::NoGradGuard guard;
     const torch::Tensor features =
-        internal::build_features(net_.spec(), x_fed_, y_fed_, flag_, mask_, t_ / horizon_, best_);
-    const torch::Tensor x = net_.output_map(net_.step(features, state_)).contiguous();
+        internal::build_features(net_.spec(), x_fed_, y_fed_, flag_, mask_, t_ / horizon_, best_,
+                                 best_x_);
+    const torch::Tensor x = net_.output_map(net_.step(features, state_), best_x_).contiguous();
     ++t_;
     std::vector<double> out(d_);
     for (int i = 0; i < d_; ++i) out[i] = x[0][i].item<float>();
@@ -383,6 +391,7 @@ class Stepper {
   }
 
   void observe(const std::vector<double>& x, double y) {
+    const bool improves = ys_.empty() || y < *std::min_element(ys_.begin(), ys_.end());
     ys_.push_back(y);
     double mean = 0.0;
     for (double v : ys_) mean += v;
@@ -395,6 +404,7 @@ class Stepper {
     const double bt = running_ ? (lowest - mean) / (sd + eps_) : lowest;
     x_fed_ = torch::zeros({1, net_.spec().d_max});
     for (int i = 0; i < d_; ++i) x_fed_[0][i] = static_cast<float>(x[i]);
+    if (improves) best_x_ = x_fed_.clone();
     y_fed_ = torch::full({1, 1}, static_cast<float>(yt));
     best_ = torch::full({1, 1}, static_cast<float>(bt));
     flag_ = torch::ones({1, 1});
@@ -407,7 +417,7 @@ class Stepper {
   bool running_;
   int t_ = 0;
   internal::NetState state_;
-  torch::Tensor x_fed_, y_fed_, flag_, best_, mask_;
+  torch::Tensor x_fed_, y_fed_, flag_, best_, best_x_, mask_;
   std::vector<double> ys_;
 };
 

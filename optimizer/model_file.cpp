@@ -148,7 +148,7 @@ bool contains(const std::vector<std::string>& v, const std::string& s) {
 
 // Widths of the input features of MODEL_FORMAT.md section 3 (0 = unknown feature).
 int feature_width_of(const std::string& feature, int d_max) {
-  if (feature == "x" || feature == "mask") return d_max;
+  if (feature == "x" || feature == "mask" || feature == "best_x") return d_max;
   if (feature == "y" || feature == "flag" || feature == "budget" || feature == "best_y") return 1;
   return 0;
 }
@@ -409,7 +409,7 @@ void Manifest::validate(const std::string& source) const {
     const std::string& f = input_features[i];
     if (feature_width_of(f, d_max) == 0) {
       fail(source,
-           m + "unknown input feature " + shown(f) + " (known: x, y, flag, mask, budget, best_y)");
+           m + "unknown input feature " + shown(f) + " (known: x, y, flag, mask, budget, best_y, best_x)");
     }
     if (std::find(input_features.begin(), input_features.begin() + static_cast<std::ptrdiff_t>(i),
                   f) != input_features.begin() + static_cast<std::ptrdiff_t>(i)) {
@@ -422,8 +422,10 @@ void Manifest::validate(const std::string& source) const {
     fail(source, m + "dims has a d < d_max = " + std::to_string(d_max) +
                      " but input_features lacks \"mask\"");
   }
-  if (output_map != "tanh" && output_map != "clip" && output_map != "sin") {
-    fail(source, m + "unknown output_map " + shown(output_map) + " (expected tanh, clip or sin)");
+  if (output_map != "tanh" && output_map != "clip" && output_map != "sin" &&
+      output_map != "sin_best") {
+    fail(source, m + "unknown output_map " + shown(output_map) +
+                     " (expected tanh, clip, sin or sin_best)");
   }
   if (y_normalisation.kind != "none" && y_normalisation.kind != "running") {
     fail(source, m + "unknown y_normalisation kind " + shown(y_normalisation.kind) +

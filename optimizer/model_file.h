@@ -86,7 +86,7 @@ struct Manifest {
   int d_max = 0;
   std::vector<int> dims;
   std::vector<std::string> input_features;
-  std::string output_map = "tanh";  // "tanh", "clip" or "sin"
+  std::string output_map = "tanh";  // "tanh", "clip", "sin" or "sin_best"
   YNormalisation y_normalisation;
   int horizon = 0;
   int parallel_workers = 1;

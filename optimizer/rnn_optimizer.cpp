@@ -13,7 +13,7 @@ namespace rnnopt {
 namespace {
 
 constexpr const char* kStateMagic = "rnnopt-rnn-optimizer-state";
-constexpr int kStateVersion = 1;
+constexpr int kStateVersion = 2;  // 2: the session's best_x
 
 }  // namespace
 
@@ -313,6 +313,7 @@ std::string RnnOptimizer::save_state() const {
   w.real(stats.mean);
   w.real(stats.m2);
   w.real(stats.min);
+  w.reals(s.session.best_x());
   const internal::NetworkState& ns = s.session.state();
   for (std::size_t l = 0; l < ns.lstm.concat.size(); ++l) {
     w.reals(ns.lstm.concat[l]);
@@ -398,6 +399,7 @@ void RnnOptimizer::restore_state(const std::string& text) {
   stats.m2 = r.real();
   stats.min = r.real();
   s.session.normaliser().set_stats(stats);
+  r.reals(s.session.best_x().data(), s.session.best_x().size());
   internal::NetworkState& ns = s.session.state();
   for (std::size_t l = 0; l < ns.lstm.concat.size(); ++l) {
     r.reals(ns.lstm.concat[l].data(), ns.lstm.concat[l].size());

@@ -9,7 +9,7 @@ namespace rnnopt::train::internal {
 
 int NetSpec::feature_width() const {
   int f = 0;
-  for (const auto& name : input_features) f += (name == "x" || name == "mask") ? d_max : 1;
+  for (const auto& name : input_features) f += (name == "x" || name == "mask" || name == "best_x") ? d_max : 1;
   return f;
 }
 
@@ -217,15 +217,17 @@ torch::Tensor Net::step(const torch::Tensor& features, NetState& state) const {
   return torch::addmm(param("head.b"), torch::cat({h, reads.flatten(1)}, 1), param("head.w").t());
 }
 
-torch::Tensor Net::output_map(const torch::Tensor& o) const {
+torch::Tensor Net::output_map(const torch::Tensor& o, const torch::Tensor& best_x) const {
   if (spec_.output_map == "sin") return torch::sin(o);
+  // The incumbent's position is held constant here: asin has an infinite slope at +-1.
+  if (spec_.output_map == "sin_best") return torch::sin(torch::asin(best_x.detach()) + o);
   return spec_.output_map == "tanh" ? torch::tanh(o) : torch::clamp(o, -1.0, 1.0);
 }
 
 torch::Tensor build_features(const NetSpec& spec, const torch::Tensor& x_fed,
                              const torch::Tensor& y_fed, const torch::Tensor& flag,
                              const torch::Tensor& mask, double budget,
-                             const torch::Tensor& best_y) {
+                             const torch::Tensor& best_y, const torch::Tensor& best_x) {
   std::vector<torch::Tensor> parts;
   for (const auto& name : spec.input_features) {
     if (name == "x") {
@@ -240,6 +242,8 @@ torch::Tensor build_features(const NetSpec& spec, const torch::Tensor& x_fed,
       parts.push_back(torch::full_like(y_fed, budget));
     } else if (name == "best_y") {
       parts.push_back(best_y);
+    } else if (name == "best_x") {
+      parts.push_back(best_x);
     }
   }
   return torch::cat(parts, 1);

@@ -64,8 +64,9 @@ class Net {
   // been called after the last weight change (it builds the fused LSTM weights of this forward).
   torch::Tensor step(const torch::Tensor& features, NetState& state) const;
   void prepare() const;
-  // x = tanh(o), clip(o, -1, 1) or sin(o).
-  torch::Tensor output_map(const torch::Tensor& o) const;
+  // x = tanh(o), clip(o, -1, 1), sin(o) or sin(asin(best_x) + o) ("sin_best"; best_x [B, d_max]
+  // the canonical incumbent, zeros before any observation).
+  torch::Tensor output_map(const torch::Tensor& o, const torch::Tensor& best_x) const;
 
  private:
   torch::Tensor lstm_stack(torch::Tensor u, NetState& state) const;
@@ -77,9 +78,10 @@ class Net {
 };
 
 // The feature vector of MODEL_FORMAT.md section 3 in the spec's order. x_fed [B, d_max] (zeros
-// beyond d), y_fed, flag, best_y [B, 1]; mask [B, d_max]; budget a number.
+// beyond d), y_fed, flag, best_y [B, 1]; mask, best_x [B, d_max]; budget a number.
 torch::Tensor build_features(const NetSpec& spec, const torch::Tensor& x_fed,
                              const torch::Tensor& y_fed, const torch::Tensor& flag,
-                             const torch::Tensor& mask, double budget, const torch::Tensor& best_y);
+                             const torch::Tensor& mask, double budget, const torch::Tensor& best_y,
+                             const torch::Tensor& best_x);
 
 }  // namespace rnnopt::train::internal

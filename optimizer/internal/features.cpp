@@ -24,6 +24,9 @@ FeatureLayout FeatureLayout::from_manifest(const Manifest& manifest, const std::
       layout.budget = offset++;
     } else if (name == "best_y") {
       layout.best_y = offset++;
+    } else if (name == "best_x") {
+      layout.best_x = offset;
+      offset += manifest.d_max;
     } else {
       throw ModelError(source + ": unknown input feature \"" + name + "\"");
     }
@@ -33,7 +36,7 @@ FeatureLayout FeatureLayout::from_manifest(const Manifest& manifest, const std::
 }
 
 void FeatureLayout::fill(int d, const float* x, float y, float flag, float budget, float best_y,
-                         float* out) const {
+                         const float* best_x, float* out) const {
   std::fill(out, out + width, 0.0f);
   if (this->x >= 0 && x != nullptr) std::copy(x, x + d, out + this->x);
   if (this->y >= 0) out[this->y] = y;
@@ -41,6 +44,7 @@ void FeatureLayout::fill(int d, const float* x, float y, float flag, float budge
   if (mask >= 0) std::fill(out + mask, out + mask + d, 1.0f);
   if (this->budget >= 0) out[this->budget] = budget;
   if (this->best_y >= 0) out[this->best_y] = best_y;
+  if (this->best_x >= 0 && best_x != nullptr) std::copy(best_x, best_x + d, out + this->best_x);
 }
 
 void YNormaliser::add(double y) {

@@ -19,13 +19,15 @@ struct FeatureLayout {
   int mask = -1;
   int budget = -1;
   int best_y = -1;
+  int best_x = -1;
 
   // Requires a validated manifest. Throws ModelError for an unknown feature name.
   static FeatureLayout from_manifest(const Manifest& manifest, const std::string& source);
 
-  // Writes the width() features into out. x (canonical, d entries) may be null for zeros.
+  // Writes the width() features into out. x and best_x (canonical, d entries) may be null for
+  // zeros.
   void fill(int d, const float* x, float y, float flag, float budget, float best_y,
-            float* out) const;
+            const float* best_x, float* out) const;
 };
 
 // Running statistics of the observed values (MODEL_FORMAT.md section 3): Welford's mean and

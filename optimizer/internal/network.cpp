@@ -102,16 +102,20 @@ void Network::step(NetworkState& state) const {
 OutputMap parse_output_map(const std::string& name) {
   if (name == "clip") return OutputMap::kClip;
   if (name == "sin") return OutputMap::kSin;
+  if (name == "sin_best") return OutputMap::kSinBest;
   return OutputMap::kTanh;
 }
 
-bool map_output(const VecF& o, int d, OutputMap map, double* out) {
+bool map_output(const VecF& o, int d, OutputMap map, const VecF& best, double* out) {
   for (int i = 0; i < d; ++i) {
     const double v = o[i];
     if (!std::isfinite(v)) return false;
     switch (map) {
       case OutputMap::kClip: out[i] = std::clamp(v, -1.0, 1.0); break;
       case OutputMap::kSin: out[i] = static_cast<double>(std::sin(o[i])); break;
+      case OutputMap::kSinBest:
+        out[i] = static_cast<double>(std::sin(std::asin(best[i]) + o[i]));
+        break;
       case OutputMap::kTanh: out[i] = static_cast<double>(std::tanh(o[i])); break;
     }
   }

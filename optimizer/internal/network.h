@@ -3,7 +3,7 @@
 //
 //   Network net = Network::from_file(file, "model.safetensors");
 //   NetworkState state = net.initial_state();
-//   net.layout().fill(d, x, y, flag, budget, best_y, state.features());
+//   net.layout().fill(d, x, y, flag, budget, best_y, best_x, state.features());
 //   net.step(state);                 // raw output o in state.output (d_max floats)
 #pragma once
 
@@ -57,9 +57,11 @@ class Network {
 
 // The output map of MODEL_FORMAT.md section 4: writes the first d canonical coordinates of raw
 // output o into out (double). Returns false if any of them is not finite.
-enum class OutputMap { kTanh, kClip, kSin };
-// "tanh", "clip" or "sin" (validated by Manifest::validate) -> the enum.
+// kSinBest moves from the incumbent: x_i = sin(asin(best_i) + o_i), best the canonical best fed
+// point (zeros before any observation).
+enum class OutputMap { kTanh, kClip, kSin, kSinBest };
+// "tanh", "clip", "sin" or "sin_best" (validated by Manifest::validate) -> the enum.
 OutputMap parse_output_map(const std::string& name);
-bool map_output(const VecF& o, int d, OutputMap map, double* out);
+bool map_output(const VecF& o, int d, OutputMap map, const VecF& best, double* out);
 
 }  // namespace rnnopt::internal

@@ -35,6 +35,10 @@ class Session {
   YNormaliser& normaliser() { return normaliser_; }
   const YNormaliser& normaliser() const { return normaliser_; }
   void set_steps(int steps) { steps_ = steps; }
+  // The canonical coordinates of the lowest fed observation (earliest on ties), float, d_max
+  // entries (zeros before any observation and beyond d).
+  const VecF& best_x() const { return best_x_; }
+  VecF& best_x() { return best_x_; }
 
  private:
   void step(const float* x, float y, float flag);
@@ -46,6 +50,7 @@ class Session {
   NetworkState state_;
   YNormaliser normaliser_;
   VecF x_buffer_;
+  VecF best_x_;
   int steps_ = 0;
 };
 

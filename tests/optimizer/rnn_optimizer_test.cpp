@@ -378,3 +378,28 @@ TEST_CASE("One model serves optimizers on several threads", "[optimizer][rnn][th
   CHECK(max_diff(expected0, got0) == 0.0);
   CHECK(max_diff(expected1, got1) == 0.0);
 }
+
+TEST_CASE("sin_best moves from the incumbent, which best_x tracks (earliest on ties)",
+          "[optimizer][rnn]") {
+  // With near-zero weights the raw output o is ~0, so the query is the incumbent itself.
+  rnnopt::RandomModelSpec spec = lstm_spec(2);
+  spec.input_features = {"x", "y", "best_y", "best_x"};
+  spec.output_map = "sin_best";
+  spec.weight_scale = 1e-12;
+  const auto model = model_of(spec, 3);
+  const Box box{Eigen::Vector2d(0.0, 10.0), Eigen::Vector2d(4.0, 20.0)};
+  RnnOptimizer opt(model, box, {}, 1);
+  // Before any observation best_x = 0: the box's centre.
+  CHECK((opt.propose() - Eigen::Vector2d(2.0, 15.0)).norm() < 1e-6);
+  const Eigen::Vector2d a(1.0, 12.0), b(3.0, 18.0), c(0.5, 19.0);
+  opt.observe(a, 5.0);
+  CHECK((opt.propose() - a).norm() < 1e-6);
+  opt.observe(b, -1.0);
+  CHECK((opt.propose() - b).norm() < 1e-6);
+  opt.observe(c, -1.0);  // a tie: the earlier incumbent stays
+  CHECK((opt.propose() - b).norm() < 1e-6);
+  // save/restore keeps the incumbent's position.
+  RnnOptimizer copy(model, box, {}, 1);
+  copy.restore_state(opt.save_state());
+  CHECK((copy.propose() - b).norm() < 1e-6);
+}

@@ -32,6 +32,8 @@ TEST_CASE("Eigen engine equals the Torch module over 30 steps (random, briefly t
       {"dnc", {2}, {"x", "y", "best_y"}, "tanh", 2},
       {"dnc", {3}, {"budget", "x", "y", "flag"}, "tanh", 3},
       {"lstm", {2}, {"x", "y", "best_y"}, "sin", 2},
+      {"lstm", {1, 2, 3}, {"x", "y", "best_y", "best_x", "mask", "budget"}, "sin_best", 2},
+      {"dnc", {2}, {"x", "y", "best_x"}, "sin_best", 2},
   };
   for (const Case& k : cases) {
     rnnopt::train::TrainConfig c;
