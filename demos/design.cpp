@@ -44,7 +44,7 @@ std::vector<LabExperiment> run_labs(Optimizer& opt, const ReactionYield& reactio
     // Reaction time + 1 h set-up + an exponential work-up/analysis queue (mean 4 h).
     double u = rng.uniform();
     while (u <= 0.0) u = rng.uniform();
-    e.finish_h = now + x(1) + 1.0 + 4.0 * -std::log(u);
+    e.finish_h = now + reaction.full_point(x)(1) + 1.0 + 4.0 * -std::log(u);
     e.x = x;
     e.true_yield = reaction.yield(x);
     e.measured = e.true_yield + noise_sd * rng.normal();
@@ -72,7 +72,10 @@ void DesignConfig::validate() const {
   if (budget < 2) bad("--budget must be >= 2, got " + std::to_string(budget));
   if (runs < 1) bad("--runs must be >= 1, got " + std::to_string(runs));
   if (!(noise_sd >= 0.0) || !std::isfinite(noise_sd)) bad("--noise must be finite and >= 0");
-  if (!std::isfinite(target)) bad("--target must be finite");
+  if (!std::isfinite(target) || target < 0.0) bad("--target must be finite and >= 0");
+  if (factors < 2 || factors > ReactionYield::kFactors) {
+    bad("--factors must be in 2..5, got " + std::to_string(factors));
+  }
   if (threads < 1) bad("--threads must be >= 1");
   if (methods.empty()) bad("--methods is empty");
   for (const std::string& m : methods) {
@@ -86,7 +89,7 @@ DesignResult run_design(const DesignConfig& config, std::ostream& log) {
   config.validate();
   if (!config.out.empty()) prepare_out_dir(config.out);
   DesignResult result;
-  const ReactionYield reaction;
+  const ReactionYield reaction(config.factors);
   const Box box{reaction.lower(), reaction.upper()};
   const int d = reaction.dim();
   const fs::path models = config.models_dir.empty() ? default_models_dir() : config.models_dir;
@@ -134,11 +137,13 @@ DesignResult run_design(const DesignConfig& config, std::ostream& log) {
   }
   if (methods.empty()) throw std::invalid_argument("design: no method can run");
   result.best_known = reaction.best_known();
+  result.target = config.target > 0.0 ? config.target : 0.88 * result.best_known;
   for (const std::string& n : result.notes) log << n << "\n";
-  log << "design: reaction yield, 5 factors, best known yield " << fmt(result.best_known, 2)
-      << "%, target " << fmt(config.target, 1) << "%, " << config.runs << " runs x "
-      << config.budget << " experiments, noise sd " << config.noise_sd << "%, seed " << config.seed
-      << "\n";
+  log << "design: reaction yield, " << d << " factors (";
+  for (int j = 0; j < d; ++j) log << (j ? ", " : "") << reaction.factor_name(j);
+  log << "), best known yield " << fmt(result.best_known, 2) << "%, target "
+      << fmt(result.target, 1) << "%, " << config.runs << " runs x " << config.budget
+      << " experiments, noise sd " << config.noise_sd << "%, seed " << config.seed << "\n";
 
   const int nm = static_cast<int>(methods.size());
   result.methods.resize(nm);
@@ -183,7 +188,7 @@ DesignResult run_design(const DesignConfig& config, std::ostream& log) {
       double best = -1e300;
       for (const LabExperiment& e : run) {
         best = std::max(best, e.true_yield);
-        if (std::isnan(hours) && e.true_yield >= config.target) {
+        if (std::isnan(hours) && e.true_yield >= result.target) {
           hours = e.finish_h;
           exps_to_target.push_back(e.completed + 1);
         }
@@ -207,7 +212,7 @@ DesignResult run_design(const DesignConfig& config, std::ostream& log) {
       format_table({"method", "labs", "reached target", "hours to target (mean)", "(median)",
                     "experiments to target", "best yield % (mean ± 95%)", "hours for budget"},
                    rows);
-  log << "\nTarget yield " << fmt(config.target, 1) << "% (true, noiseless yield of a finished "
+  log << "\nTarget yield " << fmt(result.target, 1) << "% (true, noiseless yield of a finished "
       << "experiment); simulated lab hours; " << config.budget << " experiments per run:\n"
       << result.table;
 
@@ -263,7 +268,7 @@ DesignResult run_design(const DesignConfig& config, std::ostream& log) {
     // Every experiment of every run (the schedule), for inspection.
     std::ostringstream sched;
     sched << "method,run,submitted,completed,lab,start_h,finish_h,measured,true_yield";
-    for (int j = 0; j < d; ++j) sched << ",x" << j;
+    for (int j = 0; j < d; ++j) sched << "," << reaction.factor_name(j);
     sched << "\n";
     for (const auto& m : result.methods) {
       for (std::size_t r = 0; r < m.runs.size(); ++r) {
@@ -285,7 +290,7 @@ DesignResult run_design(const DesignConfig& config, std::ostream& log) {
     std::ostringstream md;
     md << "# rnnopt-demo design\n\n";
     for (const std::string& n : result.notes) md << n << "\n\n";
-    md << "Best known yield " << fmt(result.best_known, 2) << "%, target " << fmt(config.target, 1)
+    md << "Best known yield " << fmt(result.best_known, 2) << "%, target " << fmt(result.target, 1)
        << "%, " << config.runs << " runs x " << config.budget << " experiments, noise sd "
        << config.noise_sd << "%, seed " << config.seed << "\n\n"
        << result.table;
@@ -300,8 +305,8 @@ DesignResult run_design(const DesignConfig& config, std::ostream& log) {
        << "set title 'Experimental design: best true yield (mean, 95% bands), " << config.runs
        << " runs'\nset xlabel 'finished experiments'\nset ylabel 'best yield [%]'\n"
        << "set style fill transparent solid 0.2 noborder\n"
-       << "set arrow from graph 0, first " << config.target << " to graph 1, first "
-       << config.target << " nohead dt 2\nplot ";
+       << "set arrow from graph 0, first " << result.target << " to graph 1, first "
+       << result.target << " nohead dt 2\nplot ";
     for (int k = 0; k < nm; ++k) {
       const int c = 2 + 3 * k;
       gp << (k ? ", " : "") << "'" << csv_path.string() << "' every ::1 using 1:" << c + 1 << ":"
@@ -318,8 +323,8 @@ DesignResult run_design(const DesignConfig& config, std::ostream& log) {
         << "set datafile separator ','\nset key bottom right\nset grid\n"
         << "set title 'Experimental design: best true yield against simulated lab time (mean of "
         << config.runs << " runs)'\nset xlabel 'simulated hours'\nset ylabel 'best yield [%]'\n"
-        << "set arrow from graph 0, first " << config.target << " to graph 1, first "
-        << config.target << " nohead dt 2\nplot ";
+        << "set arrow from graph 0, first " << result.target << " to graph 1, first "
+        << result.target << " nohead dt 2\nplot ";
     for (int k = 0; k < nm; ++k) {
       gp2 << (k ? ", " : "") << "'" << tcsv_path.string() << "' every ::1 using 1:" << k + 2
           << " with steps lw 2 lc " << k + 1 << " title '" << result.methods[k].name << "'";

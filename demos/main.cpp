@@ -52,7 +52,11 @@ int main(int argc, char** argv) {
   d->add_option("--budget", design.budget, "experiments per run")->capture_default_str();
   d->add_option("--runs", design.runs, "repetitions per method")->capture_default_str();
   d->add_option("--noise", design.noise_sd, "measurement noise sd, % yield")->capture_default_str();
-  d->add_option("--target", design.target, "target yield, %")->capture_default_str();
+  d->add_option("--factors", design.factors,
+                "varied factors 2..5, in the order T, catalyst, B equiv, time, cA0")
+      ->capture_default_str();
+  d->add_option("--target", design.target, "target yield, % (0: 88% of the best known)")
+      ->capture_default_str();
   d->add_option("--seed", design.seed, "seed")->capture_default_str();
   d->add_option("--threads", design.threads, "worker threads")->capture_default_str();
   d->add_option("--methods", design.methods, "rnn-parallel, rnn, rnn-1lab, spearmint, random")

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 #include "optimizer/random.h"
 
@@ -11,8 +13,13 @@ namespace {
 
 constexpr double kGasConstant = 8.314e-3;  // kJ / (mol K)
 constexpr double kTref = 353.15;           // 80 degC
+// Physical order (T, tau, cA0, r, L).
 constexpr std::array<double, 5> kLower{40.0, 0.5, 0.2, 0.8, 0.5};
 constexpr std::array<double, 5> kUpper{120.0, 12.0, 2.0, 3.0, 10.0};
+constexpr std::array<double, 5> kHeld{60.0, 8.0, 1.5, 2.5, 2.0};
+// Coordinate i of x is physical factor kOrder[i]: T, L, r, tau, cA0.
+constexpr std::array<int, 5> kOrder{0, 4, 3, 1, 2};
+const char* const kNames[5] = {"T [degC]", "time [h]", "cA0 [mol/L]", "B equiv", "catalyst [mol%]"};
 
 double arrhenius(double k_ref, double ea, double t_kelvin) {
   return k_ref * std::exp(-ea / kGasConstant * (1.0 / t_kelvin - 1.0 / kTref));
@@ -20,20 +27,41 @@ double arrhenius(double k_ref, double ea, double t_kelvin) {
 
 }  // namespace
 
+ReactionYield::ReactionYield(int factors) : factors_(factors) {
+  if (factors < 2 || factors > kFactors) {
+    throw std::invalid_argument("ReactionYield::ReactionYield(): factors must be in 2..5, got " +
+                                std::to_string(factors));
+  }
+}
+
 Eigen::VectorXd ReactionYield::lower() const {
-  return Eigen::Map<const Eigen::VectorXd>(kLower.data(), kFactors);
+  Eigen::VectorXd v(factors_);
+  for (int i = 0; i < factors_; ++i) v(i) = kLower[kOrder[i]];
+  return v;
 }
+
 Eigen::VectorXd ReactionYield::upper() const {
-  return Eigen::Map<const Eigen::VectorXd>(kUpper.data(), kFactors);
+  Eigen::VectorXd v(factors_);
+  for (int i = 0; i < factors_; ++i) v(i) = kUpper[kOrder[i]];
+  return v;
 }
 
-const char* ReactionYield::factor_name(int i) {
-  static const char* names[kFactors] = {"T [degC]", "time [h]", "cA0 [mol/L]", "B equiv",
-                                        "catalyst [mol%]"};
-  return names[std::clamp(i, 0, kFactors - 1)];
+Eigen::VectorXd ReactionYield::full_point(const Eigen::VectorXd& x) const {
+  if (x.size() != factors_) {
+    throw std::invalid_argument("ReactionYield::full_point(): x has " + std::to_string(x.size()) +
+                                " entries, expected " + std::to_string(factors_));
+  }
+  Eigen::VectorXd p = Eigen::Map<const Eigen::VectorXd>(kHeld.data(), kFactors);
+  for (int i = 0; i < factors_; ++i) p(kOrder[i]) = x(i);
+  return p;
 }
 
-double ReactionYield::evaluate(const Eigen::VectorXd& x) const {
+std::string ReactionYield::factor_name(int i) const {
+  return kNames[kOrder[std::clamp(i, 0, factors_ - 1)]];
+}
+
+double ReactionYield::evaluate(const Eigen::VectorXd& xs) const {
+  const Eigen::VectorXd x = full_point(xs);
   const double temp = x(0) + 273.15, tau = x(1), ca0 = x(2), ratio = x(3), load = x(4);
   const double k1 = arrhenius(0.6, 65.0, temp) * load / (load + 1.0);
   const double k2 = arrhenius(0.08, 110.0, temp);
@@ -68,15 +96,15 @@ double ReactionYield::best_known() const {
   Eigen::VectorXd best = lo;
   double best_y = -1e300;
   for (int i = 0; i < 4000; ++i) {
-    Eigen::VectorXd x(kFactors);
-    for (int j = 0; j < kFactors; ++j) x(j) = rng.uniform(lo(j), hi(j));
+    Eigen::VectorXd x(factors_);
+    for (int j = 0; j < factors_; ++j) x(j) = rng.uniform(lo(j), hi(j));
     const double y = -evaluate(x);
     if (y > best_y) best_y = y, best = x;
   }
   // Compass search from the best random point.
   Eigen::VectorXd step = 0.1 * (hi - lo);
   for (int it = 0; it < 80; ++it) {
-    for (int j = 0; j < kFactors; ++j) {
+    for (int j = 0; j < factors_; ++j) {
       for (double sign : {1.0, -1.0}) {
         Eigen::VectorXd z = best;
         z(j) = std::clamp(z(j) + sign * step(j), lo(j), hi(j));

@@ -1,6 +1,7 @@
 // rnnopt/demos/reaction.h: a simulated chemical reaction, the experiment of the design demo.
 //
-// An isothermal batch reactor makes product P from A and B on a catalyst. Five factors:
+// An isothermal batch reactor makes product P from A and B on a catalyst. Five factors (the
+// physical order; ReactionYield's coordinates use the order T, L, r, tau, cA0, see below):
 //   x0  temperature            T    in [40, 120] degC
 //   x1  reaction time          tau  in [0.5, 12] h
 //   x2  initial concentration  cA0  in [0.2, 2.0] mol/L of A
@@ -26,7 +27,12 @@
 //
 // As an Objective it returns -yield (minimisation) without noise.
 //
-//   rnnopt::demos::ReactionYield reaction;
+// Fewer factors: ReactionYield(k) with k in 2..5 varies the first k factors of the order
+// (T, L, r, tau, cA0) and holds the others at T = 60 degC, L = 2 mol%, r = 2.5, tau = 8 h,
+// cA0 = 1.5 mol/L; its coordinates follow that order (k = 2: x = (T, L), both with an interior
+// optimum). This lets models trained for fewer dimensions run the same experiment.
+//
+//   rnnopt::demos::ReactionYield reaction;        // 5 factors (T, L, r, tau, cA0)
 //   double y = reaction.yield(x);                 // noiseless, %
 //   double minus = reaction(x);                   // -yield
 #pragma once
@@ -43,22 +49,29 @@ class ReactionYield final : public functions::Objective {
  public:
   static constexpr int kFactors = 5;
 
-  int dim() const override { return kFactors; }
+  // factors in 2..5; throws std::invalid_argument otherwise.
+  explicit ReactionYield(int factors = kFactors);
+
+  int dim() const override { return factors_; }
   Eigen::VectorXd lower() const override;
   Eigen::VectorXd upper() const override;
   std::optional<double> known_minimum() const override { return std::nullopt; }
-  std::string name() const override { return "reaction-yield"; }
+  std::string name() const override { return "reaction-yield:" + std::to_string(factors_); }
 
   // The noiseless yield in % at x (checked like operator()).
   double yield(const Eigen::VectorXd& x) const { return -(*this)(x); }
+  // The full operating point (T, tau, cA0, r, L) of x (x unchecked beyond its size).
+  Eigen::VectorXd full_point(const Eigen::VectorXd& x) const;
   // The best yield found by 4000 random points and a compass search from the best (deterministic);
-  // about 73.8%. Takes a few tens of milliseconds.
+  // about 73.9% with 5 factors. Takes a few tens of milliseconds.
   double best_known() const;
-  // Names of the factors with units, e.g. "T [degC]".
-  static const char* factor_name(int i);
+  // Name and unit of coordinate i of x, e.g. "T [degC]".
+  std::string factor_name(int i) const;
 
  private:
   double evaluate(const Eigen::VectorXd& x) const override;
+
+  int factors_;
 };
 
 }  // namespace rnnopt::demos

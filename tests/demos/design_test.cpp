@@ -16,14 +16,15 @@ using rnnopt::test::TempDir;
 TEST_CASE("reaction yield: bounded, interior optimum in temperature and catalyst") {
   const rnnopt::demos::ReactionYield reaction;
   Eigen::VectorXd good(5), hot(5), lazy(5);
-  good << 50.0, 12.0, 1.9, 3.0, 1.3;
-  hot << 120.0, 12.0, 1.9, 3.0, 1.3;  // degradation and side reactions win
-  lazy << 40.0, 0.5, 0.2, 0.8, 0.5;   // cold, short, dilute: almost nothing reacts
+  // Coordinates: T, catalyst, B equivalents, time, cA0.
+  good << 50.0, 1.3, 3.0, 12.0, 1.9;
+  hot << 120.0, 1.3, 3.0, 12.0, 1.9;  // degradation and side reactions win
+  lazy << 40.0, 0.5, 0.8, 0.5, 0.2;   // cold, short, dilute: almost nothing reacts
   CHECK(reaction.yield(good) > 70.0);
   CHECK(reaction.yield(hot) < 0.5 * reaction.yield(good));
   CHECK(reaction.yield(lazy) < 5.0);
   Eigen::VectorXd more_cat = good;
-  more_cat(4) = 10.0;  // the catalysed over-reaction eats the product
+  more_cat(1) = 10.0;  // the catalysed over-reaction eats the product
   CHECK(reaction.yield(more_cat) < reaction.yield(good) - 5.0);
   const double best = reaction.best_known();
   CHECK(best > 72.0);
@@ -37,6 +38,29 @@ TEST_CASE("reaction yield: bounded, interior optimum in temperature and catalyst
     REQUIRE(y >= -1e-9);
     REQUIRE(y <= best + 1e-6);
   }
+}
+
+TEST_CASE("reaction yield with 2 factors: temperature and catalyst, interior optimum") {
+  const rnnopt::demos::ReactionYield two(2);
+  CHECK(two.dim() == 2);
+  CHECK(two.factor_name(0) == "T [degC]");
+  CHECK(two.factor_name(1) == "catalyst [mol%]");
+  Eigen::VectorXd x(2);
+  x << 60.0, 2.0;  // the held operating point
+  const rnnopt::demos::ReactionYield five;
+  Eigen::VectorXd held(5);
+  held << 60.0, 2.0, 2.5, 8.0, 1.5;
+  CHECK(two.yield(x) == five.yield(held));
+  const double best = two.best_known();
+  CHECK(best < five.best_known());
+  // The optimum is interior: every corner of the box is clearly worse.
+  for (double t : {40.0, 120.0}) {
+    for (double l : {0.5, 10.0}) {
+      x << t, l;
+      CHECK(two.yield(x) < best - 3.0);
+    }
+  }
+  CHECK_THROWS_WITH(rnnopt::demos::ReactionYield(6), Catch::Contains("2..5"));
 }
 
 TEST_CASE("parallel labs: random unequal durations, results out of submission order") {
@@ -54,7 +78,7 @@ TEST_CASE("parallel labs: random unequal durations, results out of submission or
     submitted.insert(e.submitted);
     durations.insert(e.finish_h - e.start_h);
     // A duration is the reaction time + 1 h set-up + a random queue.
-    CHECK(e.finish_h - e.start_h > e.x(1) + 1.0);
+    CHECK(e.finish_h - e.start_h > reaction.full_point(e.x)(1) + 1.0);
     if (e.submitted != static_cast<int>(i)) out_of_order = true;
     if (i > 0) CHECK(e.finish_h >= done[i - 1].finish_h);
     CHECK(e.lab >= 0);
@@ -128,4 +152,17 @@ TEST_CASE("design demo at a tiny size: parallel RNN via propose_batch, files wel
   const auto r2 = rnnopt::demos::run_design(c, log2);
   CHECK(r2.methods.size() == 1);
   CHECK(log2.str().find("no shipped parallel RNN model for d=5") != std::string::npos);
+
+  // With 2 factors a d=2 parallel model fits; the default target is 88% of the best known.
+  rnnopt::test::write_random_model(empty.path() / "par-d2.safetensors", 2, {2}, "oi", 5, 23);
+  c.factors = 2;
+  std::ostringstream log3;
+  const auto r3 = rnnopt::demos::run_design(c, log3);
+  REQUIRE(r3.methods.size() == 2);
+  CHECK(r3.methods[0].name == "rnn:par-d2 parallel");
+  CHECK(r3.target == 30.0);
+  c.target = 0.0;
+  CHECK(rnnopt::demos::run_design(c, log3).target == Approx(0.88 * r3.best_known));
+  c.factors = 6;
+  CHECK_THROWS_WITH(rnnopt::demos::run_design(c, log3), Catch::Contains("--factors"));
 }
