@@ -26,6 +26,7 @@ void BanditConfig::validate() const {
   if (!(noise_sd >= 0.0) || !std::isfinite(noise_sd)) bad("--noise must be finite and >= 0");
   if (threads < 1) bad("--threads must be >= 1");
   if (candidates < 10) bad("--candidates must be >= 10");
+  if (max_rnn_models < 1) bad("--rnn-models must be >= 1");
   if (methods.empty()) bad("--methods is empty");
   for (const std::string& m : methods) {
     if (m != "rnn" && m != "gp-ucb" && m != "thompson" && m != "random") {
@@ -50,20 +51,22 @@ BanditResult run_bandit(const BanditConfig& config, std::ostream& log) {
   std::vector<Method> methods;
   for (const std::string& m : config.methods) {
     if (m == "rnn") {
+      // Every fitting sequential model (up to max_rnn_models), the summed-loss one first.
       ModelQuery q;
       q.dim = d;
       q.prefer_loss = "sum";
       q.require_sequential = true;
       const fs::path dir = config.models_dir.empty() ? default_models_dir() : config.models_dir;
-      ModelPick pick = pick_model(dir, q);
-      for (const std::string& s : pick.skipped) result.notes.push_back("skipped model " + s);
-      if (!pick.model) {
-        result.notes.push_back(pick.message);
-        continue;
+      std::vector<std::string> skipped;
+      std::string message;
+      const auto picks = pick_models(dir, q, config.max_rnn_models, &skipped, &message);
+      for (const std::string& s : skipped) result.notes.push_back("skipped model " + s);
+      if (picks.empty()) result.notes.push_back(message);
+      for (const ModelPick& pick : picks) {
+        result.notes.push_back("RNN model: " + pick.path.string() + " (loss " +
+                               (pick.loss.empty() ? "unknown" : pick.loss) + ")");
+        methods.push_back({pick.label, "rnn", pick.model});
       }
-      result.notes.push_back("RNN model: " + pick.path.string() + " (loss " +
-                             (pick.loss.empty() ? "unknown" : pick.loss) + ")");
-      methods.push_back({pick.label, "rnn", pick.model});
     } else {
       methods.push_back({m, m, nullptr});
     }

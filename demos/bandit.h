@@ -5,10 +5,11 @@
 // default: RBF, variance 1, length-scale 0.3) and the noise is N(0, noise_sd^2). Nearby arms are
 // correlated through the GP. All methods minimise the observed f(x) + noise; the regret of a pull
 // is f(x_t) - min f (noiseless), and the cumulative regret after t pulls is their sum (the
-// paper's summed loss). Methods: the shipped RNN models that fit d (the summed-loss one when there
-// is one), GP-UCB (baselines/gp_ucb.h, given the true prior and noise, beta scaled by 0.2 as in
-// Srinivas et al.'s experiments, reduced candidate search), Thompson sampling from the GP posterior
-// (demos/thompson.h, true prior and noise), and uniform random arms.
+// paper's summed loss). Methods: the shipped sequential RNN models that fit d (up to
+// max_rnn_models, the summed-loss one first), GP-UCB (baselines/gp_ucb.h, given the true prior and
+// noise, beta scaled by 0.2 as in Srinivas et al.'s experiments, reduced candidate search),
+// Thompson sampling from the GP posterior (demos/thompson.h, true prior and noise), and uniform
+// random arms.
 //
 // Bandit i is draw_gp_sample(prior, d, derive_seed(seed, i)); its noise stream is
 // Rng(derive_seed(bandit seed, 7)), the same for every method (common random numbers).
@@ -36,6 +37,7 @@ struct BanditConfig {
   int threads = 2;
   int candidates = 300;  // Thompson candidate set size
   std::vector<std::string> methods{"rnn", "gp-ucb", "thompson", "random"};
+  int max_rnn_models = 4;  // "rnn" runs up to this many fitting models, the summed-loss one first
   std::filesystem::path models_dir;  // empty: default_models_dir()
   std::filesystem::path out;         // empty: write no files
 

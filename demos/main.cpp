@@ -40,6 +40,8 @@ int main(int argc, char** argv) {
   b->add_option("--methods", bandit.methods, "rnn, gp-ucb, thompson, random")
       ->delimiter(',')
       ->capture_default_str();
+  b->add_option("--rnn-models", bandit.max_rnn_models, "at most this many fitting RNN models")
+      ->capture_default_str();
   b->add_option("--models", models, "folder of .safetensors models")->capture_default_str();
 
   rnnopt::demos::DesignConfig design;

@@ -25,8 +25,8 @@ std::string manifest_loss(const Manifest& manifest) {
   return it->dump();
 }
 
-ModelPick pick_model(const fs::path& dir, const ModelQuery& query) {
-  ModelPick pick;
+std::vector<ModelPick> pick_models(const fs::path& dir, const ModelQuery& query, int max_models,
+                                   std::vector<std::string>* skipped, std::string* message) {
   struct Candidate {
     fs::path path;
     Manifest manifest;
@@ -50,34 +50,50 @@ ModelPick pick_model(const fs::path& dir, const ModelQuery& query) {
       if (query.require_sequential && m.parallel_workers != 1) continue;
       fits.push_back({path, m, manifest_loss(m)});
     } catch (const std::exception& e) {
-      pick.skipped.push_back(path.filename().string() + ": " + e.what());
+      if (skipped) skipped->push_back(path.filename().string() + ": " + e.what());
     }
   }
-  // Best first: preferred loss, preferred parallelism, longer horizon, then file name.
+  // Best first: preferred loss, preferred parallelism, trained for exactly d, longer horizon,
+  // then file name.
   auto key = [&](const Candidate& c) {
     const bool loss_ok = !query.prefer_loss.empty() && c.loss == query.prefer_loss;
     const bool par_ok = query.prefer_parallel && c.manifest.parallel_workers > 1;
-    const bool dedicated = c.manifest.d_max == query.dim;  // trained for exactly this d
+    const bool dedicated = c.manifest.d_max == query.dim;
     return std::make_tuple(!loss_ok, !par_ok, !dedicated, -c.manifest.horizon,
                            c.path.filename().string());
   };
   std::sort(fits.begin(), fits.end(),
             [&](const Candidate& a, const Candidate& b) { return key(a) < key(b); });
+  std::vector<ModelPick> out;
   for (const Candidate& c : fits) {
+    if (static_cast<int>(out.size()) >= max_models) break;
+    ModelPick pick;
     try {
       pick.model = load_model(c.path.string());
     } catch (const std::exception& e) {
-      pick.skipped.push_back(c.path.filename().string() + ": " + e.what());
+      if (skipped) skipped->push_back(c.path.filename().string() + ": " + e.what());
       continue;
     }
     pick.path = c.path;
     pick.loss = c.loss;
     pick.label = "rnn:" + c.path.stem().string();
-    return pick;
+    out.push_back(std::move(pick));
   }
-  std::string what = query.require_parallel ? "parallel " : "";
-  pick.message = "no shipped " + what + "RNN model for d=" + std::to_string(query.dim) + " in " +
-                 dir.string() + "; RNN rows skipped";
+  if (out.empty() && message) {
+    const std::string what = query.require_parallel ? "parallel " : "";
+    *message = "no shipped " + what + "RNN model for d=" + std::to_string(query.dim) + " in " +
+               dir.string() + "; RNN rows skipped";
+  }
+  return out;
+}
+
+ModelPick pick_model(const fs::path& dir, const ModelQuery& query) {
+  std::vector<std::string> skipped;
+  std::string message;
+  std::vector<ModelPick> picks = pick_models(dir, query, 1, &skipped, &message);
+  ModelPick pick = picks.empty() ? ModelPick{} : std::move(picks.front());
+  pick.skipped = std::move(skipped);
+  pick.message = std::move(message);
   return pick;
 }
 

@@ -45,6 +45,14 @@ std::filesystem::path default_models_dir();
 // The training "loss" named in a manifest's training JSON, or "" when absent.
 std::string manifest_loss(const Manifest& manifest);
 
+// Every fitting model, best first, at most max_models of them (loaded, golden traces verified).
+// Files that do not load are appended to *skipped; when none fits, *message gets the one line the
+// demos print (both may be null). A missing folder is treated as empty. Never throws for a bad
+// model file.
+std::vector<ModelPick> pick_models(const std::filesystem::path& dir, const ModelQuery& query,
+                                   int max_models, std::vector<std::string>* skipped,
+                                   std::string* message);
+
 // Scans dir (non-recursively) and loads the chosen model (golden trace verified). A missing
 // folder is treated as empty. Never throws for a bad model file (it is skipped).
 ModelPick pick_model(const std::filesystem::path& dir, const ModelQuery& query);

@@ -47,6 +47,21 @@ TEST_CASE("model picker: fitting dimension, preferred loss, parallel, bad files 
   q.require_sequential = true;
   CHECK(rnnopt::demos::pick_model(dir.path(), q).path.filename() == "d-masked.safetensors");
   CHECK_FALSE(rnnopt::demos::pick_model(dir.path() / "missing", q).model);
+
+  // All fitting models, best first: the summed-loss one, then the other d=2 model, then masked.
+  q = {};
+  q.dim = 2;
+  q.prefer_loss = "sum";
+  std::vector<std::string> skipped;
+  std::string message;
+  const auto all = rnnopt::demos::pick_models(dir.path(), q, 10, &skipped, &message);
+  REQUIRE(all.size() == 3u);
+  CHECK(all[0].label == "rnn:b-sum");
+  CHECK(all[1].label == "rnn:a-oi");
+  CHECK(all[2].label == "rnn:d-masked");
+  CHECK(message.empty());
+  CHECK(skipped.size() == 1u);
+  CHECK(rnnopt::demos::pick_models(dir.path(), q, 2, nullptr, nullptr).size() == 2u);
 }
 
 TEST_CASE("thompson sampling: proposals in the box, reproducible, concentrate near the minimum") {
@@ -129,6 +144,7 @@ TEST_CASE("bandit demo at a tiny size: files well formed, GP methods beat random
 TEST_CASE("bandit demo: an RNN model that fits is used; bad options are rejected") {
   TempDir out, models;
   rnnopt::test::write_random_model(models.path() / "lstm-sum-d1.safetensors", 1, {1}, "sum", 1, 9);
+  rnnopt::test::write_random_model(models.path() / "lstm-oi-d1.safetensors", 1, {1}, "oi", 1, 10);
   rnnopt::demos::BanditConfig c;
   c.dim = 1;
   c.pulls = 5;
@@ -137,8 +153,9 @@ TEST_CASE("bandit demo: an RNN model that fits is used; bad options are rejected
   c.models_dir = models.path();
   std::ostringstream log;
   const auto r = rnnopt::demos::run_bandit(c, log);
-  REQUIRE(r.methods.size() == 2);
+  REQUIRE(r.methods.size() == 3);
   CHECK(r.methods[0].name == "rnn:lstm-sum-d1");
+  CHECK(r.methods[1].name == "rnn:lstm-oi-d1");
   CHECK(log.str().find("(loss sum)") != std::string::npos);
 
   c.methods = {"bogus"};
