@@ -200,11 +200,13 @@ baselines::FixedGpOptions fixed_gp(const FunctionInstance& inst, SpearmintCost c
   return o;
 }
 
-// "rnn:PATH" keeps stepping the network past its training horizon (PastHorizonPolicy::kContinue);
-// "rnn-restart:PATH" restarts it in a shrinking box around the incumbent (kRestart).
+// "rnn:PATH" uses the engine's default past-horizon policy (RnnOptimizerOptions, kRestart);
+// "rnn-restart:PATH" names kRestart explicitly and "rnn-continue:PATH" keeps stepping the network
+// past its training horizon (kContinue).
 OptimizerEntry rnn_entry(std::string_view spec) {
   const bool restart = spec.starts_with("rnn-restart:");
-  const std::string prefix = restart ? "rnn-restart:" : "rnn:";
+  const bool cont = spec.starts_with("rnn-continue:");
+  const std::string prefix = restart ? "rnn-restart:" : cont ? "rnn-continue:" : "rnn:";
   const std::string path(spec.substr(prefix.size()));
   if (path.empty()) {
     throw std::invalid_argument("optimizer '" + prefix + "' needs a model file: " + prefix + "PATH");
@@ -227,17 +229,18 @@ OptimizerEntry rnn_entry(std::string_view spec) {
                   std::to_string(m.hidden_size) + " from " + path + " (dims {" + dims +
                   "}, training horizon " + std::to_string(m.horizon) +
                   "; the engine maps each function's box to [-1,1]^d itself" +
-                  (restart ? "; past the horizon it restarts in a box halved around the incumbent"
-                           : "") +
+                  (cont ? "; past the horizon it keeps stepping the network"
+                        : "; past the horizon it restarts in a box halved around the incumbent") +
                   ")";
   e.unsupported_reason = [model, dims](int d) {
     return model->supports_dim(d)
                ? std::string()
                : "the model supports d in {" + dims + "}, not " + std::to_string(d);
   };
-  e.make = [model, restart](const FunctionInstance& inst, std::uint64_t seed) {
+  e.make = [model, restart, cont](const FunctionInstance& inst, std::uint64_t seed) {
     RnnOptimizerOptions o;
     if (restart) o.past_horizon = PastHorizonPolicy::kRestart;
+    if (cont) o.past_horizon = PastHorizonPolicy::kContinue;
     return std::make_unique<RnnOptimizer>(model, box_of(*inst.objective), o, seed);
   };
   return e;
@@ -246,7 +249,8 @@ OptimizerEntry rnn_entry(std::string_view spec) {
 }  // namespace
 
 std::string known_optimizers() {
-  return "rnn:PATH.safetensors, rnn-restart:PATH.safetensors, spearmint, spearmint-fixed, "
+  return "rnn:PATH.safetensors, rnn-restart:PATH.safetensors, rnn-continue:PATH.safetensors, "
+         "spearmint, spearmint-fixed, "
          "gp-ucb, random, sobol";
 }
 
@@ -266,7 +270,10 @@ FunctionEntry parse_function(std::string_view spec) {
 }
 
 OptimizerEntry parse_optimizer(std::string_view spec, SpearmintCost cost) {
-  if (spec.starts_with("rnn:") || spec.starts_with("rnn-restart:")) return rnn_entry(spec);
+  if (spec.starts_with("rnn:") || spec.starts_with("rnn-restart:") ||
+      spec.starts_with("rnn-continue:")) {
+    return rnn_entry(spec);
+  }
   OptimizerEntry e;
   e.label = std::string(spec);
   e.unsupported_reason = any_dimension();

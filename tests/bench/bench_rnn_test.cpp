@@ -48,7 +48,8 @@ TEST_CASE("an RNN model runs where it supports the dimension and is skipped else
   CHECK_THAT(report, Catch::Contains("Not run") && Catch::Contains("supports d in {2}"));
 }
 
-TEST_CASE("rnn-restart: runs a model past its horizon with the restart policy", "[bench][run][rnn]") {
+TEST_CASE("rnn-restart: and rnn-continue: run a model past its horizon with either policy",
+          "[bench][run][rnn]") {
   test::ScratchDir dir("rnn-restart");
   rnnopt::RandomModelSpec spec;
   spec.name = "tiny-d2";
@@ -59,7 +60,8 @@ TEST_CASE("rnn-restart: runs a model past its horizon with the restart policy", 
   rnnopt::write_model_file(model.string(), rnnopt::make_random_model_file(spec, 5));
   const fs::path out = dir.path() / "out";
   const test::CliResult r = test::run_cli(
-      {"--optimizers", "rnn-restart:" + model.string() + ",rnn:" + model.string(), "--functions",
+      {"--optimizers", "rnn-restart:" + model.string() + ",rnn-continue:" + model.string(),
+       "--functions",
        "branin", "--instances", "2", "--horizons", "5,20", "--quiet", "--no-plots", "--out",
        out.string()});
   INFO(r.err);
@@ -68,7 +70,7 @@ TEST_CASE("rnn-restart: runs a model past its horizon with the restart policy", 
   std::set<std::string> labels;
   for (const auto& row : s["results"]) labels.insert(row["optimizer"].get<std::string>());
   CHECK(labels.count("rnn-restart:tiny-d2") == 1);
-  CHECK(labels.count("rnn:tiny-d2") == 1);
+  CHECK(labels.count("rnn-continue:tiny-d2") == 1);
   // The two policies agree up to the horizon and differ after it.
   std::map<std::string, std::vector<double>> xs;
   std::istringstream trace(read_file(out / "trace.jsonl"));
@@ -79,7 +81,7 @@ TEST_CASE("rnn-restart: runs a model past its horizon with the restart policy", 
     }
   }
   const auto& a = xs["rnn-restart:tiny-d2"];
-  const auto& b = xs["rnn:tiny-d2"];
+  const auto& b = xs["rnn-continue:tiny-d2"];
   REQUIRE(a.size() == 20);
   REQUIRE(b.size() == 20);
   for (int t = 0; t < 5; ++t) CHECK(a[t] == b[t]);

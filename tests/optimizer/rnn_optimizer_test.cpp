@@ -219,7 +219,9 @@ TEST_CASE("Past the horizon: continue keeps stepping, restart zooms in around th
   const auto model = model_of(spec, 61);
   const Box box{Eigen::Vector2d(0.0, -4.0), Eigen::Vector2d(8.0, 4.0)};
 
-  RnnOptimizer cont(model, box, {}, 2);
+  RnnOptimizerOptions continue_options;
+  continue_options.past_horizon = PastHorizonPolicy::kContinue;
+  RnnOptimizer cont(model, box, continue_options, 2);
   const auto pc = run_canonical(cont, 20);
   CHECK(cont.network_steps() == 21);  // the first step, then one per observation
   CHECK(cont.restart_count() == 0);
