@@ -167,23 +167,14 @@ BanditResult run_bandit(const BanditConfig& config, std::ostream& log) {
 
   if (!config.out.empty()) {
     // Mean cumulative regret with 95% bands, per pull.
-    std::ostringstream csv;
-    csv << "t";
-    for (const auto& m : result.methods)
-      csv << "," << m.name << "_mean," << m.name << "_lo," << m.name << "_hi";
-    csv << "\n";
-    for (int t = 0; t < config.pulls; ++t) {
-      csv << t + 1;
-      for (const auto& m : result.methods) {
-        std::vector<double> v;
-        for (int b = 0; b < nb; ++b) v.push_back(m.cumulative[b][t]);
-        const MeanCi s = mean_ci(v);
-        csv << "," << s.mean << "," << s.mean - s.half_width << "," << s.mean + s.half_width;
-      }
-      csv << "\n";
-    }
+    std::vector<std::string> names;
+    for (const auto& m : result.methods) names.push_back(m.name);
     const fs::path csv_path = config.out / "bandit_regret.csv";
-    write_text_atomic(csv_path, csv.str());
+    write_text_atomic(csv_path, band_csv("t", names, config.pulls, [&](int k, int t) {
+                        std::vector<double> v;
+                        for (int b = 0; b < nb; ++b) v.push_back(result.methods[k].cumulative[b][t]);
+                        return v;
+                      }));
     std::ostringstream md;
     md << "# rnnopt-demo bandit\n\n";
     for (const std::string& n : result.notes) md << n << "\n\n";
@@ -201,13 +192,7 @@ BanditResult run_bandit(const BanditConfig& config, std::ostream& log) {
        << "set title 'Continuous correlated bandits: mean cumulative regret (95% bands), d=" << d
        << ", " << nb << " bandits'\nset xlabel 'pull t'\nset ylabel 'cumulative regret'\n"
        << "set style fill transparent solid 0.2 noborder\nplot ";
-    for (int k = 0; k < nm; ++k) {
-      const int c = 2 + 3 * k;
-      gp << (k ? ", " : "") << "'" << csv_path.string() << "' every ::1 using 1:" << c + 1 << ":"
-         << c + 2 << " with filledcurves lc " << k + 1 << " notitle, '' every ::1 using 1:" << c
-         << " with lines lw 2 lc " << k + 1 << " title '" << result.methods[k].name << "'";
-    }
-    gp << "\n";
+    gp << band_plot_items(csv_path, names) << "\n";
     if (render_png(config.out / "bandit_regret.gp", gp.str(), log)) result.files.push_back(png);
   }
   return result;

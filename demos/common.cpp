@@ -209,4 +209,32 @@ void parallel_for(int n, int threads, const std::function<void(int)>& job) {
   if (error) std::rethrow_exception(error);
 }
 
+std::string band_csv(const std::string& x_name, const std::vector<std::string>& names, int steps,
+                     const std::function<std::vector<double>(int, int)>& values) {
+  std::ostringstream csv;
+  csv << x_name;
+  for (const std::string& n : names) csv << "," << n << "_mean," << n << "_lo," << n << "_hi";
+  csv << "\n";
+  for (int s = 0; s < steps; ++s) {
+    csv << s + 1;
+    for (int k = 0; k < static_cast<int>(names.size()); ++k) {
+      const MeanCi m = mean_ci(values(k, s));
+      csv << "," << m.mean << "," << m.mean - m.half_width << "," << m.mean + m.half_width;
+    }
+    csv << "\n";
+  }
+  return csv.str();
+}
+
+std::string band_plot_items(const std::filesystem::path& csv, const std::vector<std::string>& names) {
+  std::ostringstream gp;
+  for (int k = 0; k < static_cast<int>(names.size()); ++k) {
+    const int c = 2 + 3 * k;
+    gp << (k ? ", " : "") << "'" << csv.string() << "' every ::1 using 1:" << c + 1 << ":" << c + 2
+       << " with filledcurves lc " << k + 1 << " notitle, '' every ::1 using 1:" << c
+       << " with lines lw 2 lc " << k + 1 << " title '" << names[k] << "'";
+  }
+  return gp.str();
+}
+
 }  // namespace rnnopt::demos

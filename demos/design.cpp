@@ -218,27 +218,20 @@ DesignResult run_design(const DesignConfig& config, std::ostream& log) {
 
   if (!config.out.empty()) {
     // Best true yield against the number of finished experiments (mean over runs).
-    std::ostringstream csv;
-    csv << "experiments";
-    for (const auto& m : result.methods)
-      csv << "," << m.name << "_mean," << m.name << "_lo," << m.name << "_hi";
-    csv << "\n";
-    for (int n = 1; n <= config.budget; ++n) {
-      csv << n;
-      for (const auto& m : result.methods) {
-        std::vector<double> v;
-        for (const auto& run : m.runs) {
-          double best = -1e300;
-          for (int i = 0; i < n && i < static_cast<int>(run.size()); ++i) {
-            best = std::max(best, run[i].true_yield);
-          }
-          v.push_back(best);
+    std::vector<std::string> names;
+    for (const auto& m : result.methods) names.push_back(m.name);
+    const std::string csv = band_csv("experiments", names, config.budget, [&](int k, int s) {
+      const int n = s + 1;  // finished experiments
+      std::vector<double> v;
+      for (const auto& run : result.methods[k].runs) {
+        double best = -1e300;
+        for (int i = 0; i < n && i < static_cast<int>(run.size()); ++i) {
+          best = std::max(best, run[i].true_yield);
         }
-        const MeanCi s = mean_ci(v);
-        csv << "," << s.mean << "," << s.mean - s.half_width << "," << s.mean + s.half_width;
+        v.push_back(best);
       }
-      csv << "\n";
-    }
+      return v;
+    });
     // Best true yield against simulated hours (step curves, mean over runs).
     double horizon_h = 0.0;
     for (const auto& m : result.methods) {
@@ -284,7 +277,7 @@ DesignResult run_design(const DesignConfig& config, std::ostream& log) {
     const fs::path csv_path = config.out / "design_best_vs_experiments.csv";
     const fs::path tcsv_path = config.out / "design_best_vs_hours.csv";
     const fs::path sched_path = config.out / "design_schedule.csv";
-    write_text_atomic(csv_path, csv.str());
+    write_text_atomic(csv_path, csv);
     write_text_atomic(tcsv_path, tcsv.str());
     write_text_atomic(sched_path, sched.str());
     std::ostringstream md;
@@ -307,13 +300,7 @@ DesignResult run_design(const DesignConfig& config, std::ostream& log) {
        << "set style fill transparent solid 0.2 noborder\n"
        << "set arrow from graph 0, first " << result.target << " to graph 1, first "
        << result.target << " nohead dt 2\nplot ";
-    for (int k = 0; k < nm; ++k) {
-      const int c = 2 + 3 * k;
-      gp << (k ? ", " : "") << "'" << csv_path.string() << "' every ::1 using 1:" << c + 1 << ":"
-         << c + 2 << " with filledcurves lc " << k + 1 << " notitle, '' every ::1 using 1:" << c
-         << " with lines lw 2 lc " << k + 1 << " title '" << result.methods[k].name << "'";
-    }
-    gp << "\n";
+    gp << band_plot_items(csv_path, names) << "\n";
     if (render_png(config.out / "design_best_vs_experiments.gp", gp.str(), log)) {
       result.files.push_back(png1);
     }

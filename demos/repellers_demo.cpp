@@ -167,24 +167,14 @@ RepellersResult run_repellers(const RepellersConfig& config, std::ostream& log) 
       << ", J = " << fmt(result.best_return, 4) << "\n";
 
   if (!config.out.empty()) {
-    std::ostringstream csv;
-    csv << "evaluations";
-    for (const auto& m : result.methods) {
-      csv << "," << m.name << "_mean," << m.name << "_lo," << m.name << "_hi";
-    }
-    csv << "\n";
-    for (int t = 0; t < config.budget; ++t) {
-      csv << t + 1;
-      for (const auto& m : result.methods) {
-        std::vector<double> v;
-        for (int i = 0; i < ni; ++i) v.push_back(m.best_return[i][t]);
-        const MeanCi s = mean_ci(v);
-        csv << "," << s.mean << "," << s.mean - s.half_width << "," << s.mean + s.half_width;
-      }
-      csv << "\n";
-    }
+    std::vector<std::string> names;
+    for (const auto& m : result.methods) names.push_back(m.name);
     const fs::path csv_path = config.out / "repellers_best.csv";
-    write_text_atomic(csv_path, csv.str());
+    write_text_atomic(csv_path, band_csv("evaluations", names, config.budget, [&](int k, int t) {
+                        std::vector<double> v;
+                        for (int i = 0; i < ni; ++i) v.push_back(result.methods[k].best_return[i][t]);
+                        return v;
+                      }));
 
     // The best policy's trajectories on the first instance, one block per particle.
     const functions::Repellers& task = *tasks[0];
@@ -228,13 +218,7 @@ RepellersResult run_repellers(const RepellersConfig& config, std::ostream& log) 
        << "set title 'Repellers: best return J (mean, 95% bands), " << ni << " instances'\n"
        << "set xlabel 'evaluations'\nset ylabel 'best J'\n"
        << "set style fill transparent solid 0.2 noborder\nplot ";
-    for (int k = 0; k < nm; ++k) {
-      const int c = 2 + 3 * k;
-      gp << (k ? ", " : "") << "'" << csv_path.string() << "' every ::1 using 1:" << c + 1 << ":"
-         << c + 2 << " with filledcurves lc " << k + 1 << " notitle, '' every ::1 using 1:" << c
-         << " with lines lw 2 lc " << k + 1 << " title '" << result.methods[k].name << "'";
-    }
-    gp << "\n";
+    gp << band_plot_items(csv_path, names) << "\n";
     if (render_png(config.out / "repellers_best.gp", gp.str(), log)) result.files.push_back(png1);
 
     const fs::path png2 = config.out / "repellers_trajectories.png";
