@@ -172,7 +172,8 @@ BanditResult run_bandit(const BanditConfig& config, std::ostream& log) {
     const fs::path csv_path = config.out / "bandit_regret.csv";
     write_text_atomic(csv_path, band_csv("t", names, config.pulls, [&](int k, int t) {
                         std::vector<double> v;
-                        for (int b = 0; b < nb; ++b) v.push_back(result.methods[k].cumulative[b][t]);
+                        for (int b = 0; b < nb; ++b)
+                          v.push_back(result.methods[k].cumulative[b][t]);
                         return v;
                       }));
     std::ostringstream md;

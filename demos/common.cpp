@@ -226,7 +226,8 @@ std::string band_csv(const std::string& x_name, const std::vector<std::string>& 
   return csv.str();
 }
 
-std::string band_plot_items(const std::filesystem::path& csv, const std::vector<std::string>& names) {
+std::string band_plot_items(const std::filesystem::path& csv,
+                            const std::vector<std::string>& names) {
   std::ostringstream gp;
   for (int k = 0; k < static_cast<int>(names.size()); ++k) {
     const int c = 2 + 3 * k;

@@ -47,14 +47,15 @@ std::string fmt(double v, int digits);
 // missing or fails; the demos' tables do not depend on it.
 bool render_png(const std::filesystem::path& script_path, const std::string& script,
                 std::ostream& log);
-// CSV of per-step mean curves with 95% bands: the header `x_name,<name>_mean,<name>_lo,<name>_hi,...`,
-// then for step s = 0..steps-1 the row s + 1 followed by mean_ci(values(k, s)) for each name k
-// (mean, mean - half_width, mean + half_width).
+// CSV of per-step mean curves with 95% bands: the header
+// `x_name,<name>_mean,<name>_lo,<name>_hi,...`, then for step s = 0..steps-1 the row s + 1 followed
+// by mean_ci(values(k, s)) for each name k (mean, mean - half_width, mean + half_width).
 std::string band_csv(const std::string& x_name, const std::vector<std::string>& names, int steps,
                      const std::function<std::vector<double>(int, int)>& values);
 // The gnuplot plot items (without "plot ") that draw band_csv's file: per name, its band as
 // filledcurves and its mean as a line of the same colour, titled with the name.
-std::string band_plot_items(const std::filesystem::path& csv, const std::vector<std::string>& names);
+std::string band_plot_items(const std::filesystem::path& csv,
+                            const std::vector<std::string>& names);
 // The "set terminal ..." line for PNGs of the given size ("" when gnuplot has no PNG terminal).
 std::string png_terminal(int width, int height);
 

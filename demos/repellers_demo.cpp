@@ -172,7 +172,8 @@ RepellersResult run_repellers(const RepellersConfig& config, std::ostream& log) 
     const fs::path csv_path = config.out / "repellers_best.csv";
     write_text_atomic(csv_path, band_csv("evaluations", names, config.budget, [&](int k, int t) {
                         std::vector<double> v;
-                        for (int i = 0; i < ni; ++i) v.push_back(result.methods[k].best_return[i][t]);
+                        for (int i = 0; i < ni; ++i)
+                          v.push_back(result.methods[k].best_return[i][t]);
                         return v;
                       }));
 

@@ -239,9 +239,8 @@ EpisodeResult run_episode(const internal::Net& net, const GpBatch& gp,
       torch::arange(b, torch::TensorOptions().dtype(torch::kLong).device(gp.omega.device()));
   double gp_seconds = 0.0, loss_seconds = 0.0;
   for (int t = 0; t < eo.horizon; ++t) {
-    const torch::Tensor features =
-        internal::build_features(spec, x_fed, y_fed, flag, mask, t / eo.budget_horizon, best_fed,
-                                 best_x_fed);
+    const torch::Tensor features = internal::build_features(
+        spec, x_fed, y_fed, flag, mask, t / eo.budget_horizon, best_fed, best_x_fed);
     const torch::Tensor o = net.step(features, state);
     const torch::Tensor xq = net.output_map(o, best_x_fed) * mask;
     const torch::Tensor xd = xq.narrow(1, 0, d);
@@ -380,9 +379,8 @@ class Stepper {
 
   std::vector<double> propose() {
     torch::NoGradGuard guard;
-    const torch::Tensor features =
-        internal::build_features(net_.spec(), x_fed_, y_fed_, flag_, mask_, t_ / horizon_, best_,
-                                 best_x_);
+    const torch::Tensor features = internal::build_features(net_.spec(), x_fed_, y_fed_, flag_,
+                                                            mask_, t_ / horizon_, best_, best_x_);
     const torch::Tensor x = net_.output_map(net_.step(features, state_), best_x_).contiguous();
     ++t_;
     std::vector<double> out(d_);

@@ -209,7 +209,8 @@ OptimizerEntry rnn_entry(std::string_view spec) {
   const std::string prefix = restart ? "rnn-restart:" : cont ? "rnn-continue:" : "rnn:";
   const std::string path(spec.substr(prefix.size()));
   if (path.empty()) {
-    throw std::invalid_argument("optimizer '" + prefix + "' needs a model file: " + prefix + "PATH");
+    throw std::invalid_argument("optimizer '" + prefix + "' needs a model file: " + prefix +
+                                "PATH");
   }
   std::shared_ptr<const Model> model;
   try {

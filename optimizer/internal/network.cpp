@@ -111,12 +111,18 @@ bool map_output(const VecF& o, int d, OutputMap map, const VecF& best, double* o
     const double v = o[i];
     if (!std::isfinite(v)) return false;
     switch (map) {
-      case OutputMap::kClip: out[i] = std::clamp(v, -1.0, 1.0); break;
-      case OutputMap::kSin: out[i] = static_cast<double>(std::sin(o[i])); break;
+      case OutputMap::kClip:
+        out[i] = std::clamp(v, -1.0, 1.0);
+        break;
+      case OutputMap::kSin:
+        out[i] = static_cast<double>(std::sin(o[i]));
+        break;
       case OutputMap::kSinBest:
         out[i] = static_cast<double>(std::sin(std::asin(best[i]) + o[i]));
         break;
-      case OutputMap::kTanh: out[i] = static_cast<double>(std::tanh(o[i])); break;
+      case OutputMap::kTanh:
+        out[i] = static_cast<double>(std::tanh(o[i]));
+        break;
     }
   }
   return true;

@@ -61,9 +61,8 @@ TEST_CASE("rnn-restart: and rnn-continue: run a model past its horizon with eith
   const fs::path out = dir.path() / "out";
   const test::CliResult r = test::run_cli(
       {"--optimizers", "rnn-restart:" + model.string() + ",rnn-continue:" + model.string(),
-       "--functions",
-       "branin", "--instances", "2", "--horizons", "5,20", "--quiet", "--no-plots", "--out",
-       out.string()});
+       "--functions", "branin", "--instances", "2", "--horizons", "5,20", "--quiet", "--no-plots",
+       "--out", out.string()});
   INFO(r.err);
   REQUIRE(r.code == kExitOk);
   const nlohmann::json s = nlohmann::json::parse(read_file(out / "summary.json"));
