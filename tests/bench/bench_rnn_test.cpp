@@ -15,16 +15,26 @@
 using namespace rnnopt::bench;
 namespace fs = std::filesystem;
 
-TEST_CASE("an RNN model runs where it supports the dimension and is skipped elsewhere",
-          "[bench][run][rnn]") {
-  test::ScratchDir dir("rnn");
+namespace {
+
+// A random-weights LSTM model "tiny-d2" for d = 2 with the given training horizon, in dir.
+fs::path write_tiny_d2_model(const fs::path& dir, int horizon) {
   rnnopt::RandomModelSpec spec;
   spec.name = "tiny-d2";
   spec.d_max = 2;
   spec.hidden_size = 8;
-  spec.horizon = 10;
-  const fs::path model = dir.path() / "tiny-d2.safetensors";
+  spec.horizon = horizon;
+  const fs::path model = dir / "tiny-d2.safetensors";
   rnnopt::write_model_file(model.string(), rnnopt::make_random_model_file(spec, 5));
+  return model;
+}
+
+}  // namespace
+
+TEST_CASE("an RNN model runs where it supports the dimension and is skipped elsewhere",
+          "[bench][run][rnn]") {
+  test::ScratchDir dir("rnn");
+  const fs::path model = write_tiny_d2_model(dir.path(), 10);
 
   const fs::path out = dir.path() / "out";
   const test::CliResult r = test::run_cli(
@@ -51,13 +61,7 @@ TEST_CASE("an RNN model runs where it supports the dimension and is skipped else
 TEST_CASE("rnn-restart: and rnn-continue: run a model past its horizon with either policy",
           "[bench][run][rnn]") {
   test::ScratchDir dir("rnn-restart");
-  rnnopt::RandomModelSpec spec;
-  spec.name = "tiny-d2";
-  spec.d_max = 2;
-  spec.hidden_size = 8;
-  spec.horizon = 5;
-  const fs::path model = dir.path() / "tiny-d2.safetensors";
-  rnnopt::write_model_file(model.string(), rnnopt::make_random_model_file(spec, 5));
+  const fs::path model = write_tiny_d2_model(dir.path(), 5);
   const fs::path out = dir.path() / "out";
   const test::CliResult r = test::run_cli(
       {"--optimizers", "rnn-restart:" + model.string() + ",rnn-continue:" + model.string(),
