@@ -89,11 +89,13 @@ void Progress::draw(bool final_draw) {
   if (tty_) {
     out_ << '\r' << line << "\x1b[K" << (final_draw ? "\n" : "") << std::flush;
   } else {
-    // Not a terminal (a log file): one line per 10% instead of carriage returns.
+    // Not a terminal (a log file): one line per 10% instead of carriage returns, and at least
+    // one every 5 minutes, since a 10% step of the paper preset takes a quarter of an hour.
     const int decile = static_cast<int>(frac * 10);
-    if (final_draw || decile != last_decile_) {
+    if (final_draw || decile != last_decile_ || elapsed - last_line_elapsed_ >= 300.0) {
       out_ << line << '\n' << std::flush;
       last_decile_ = decile;
+      last_line_elapsed_ = elapsed;
     }
   }
 }

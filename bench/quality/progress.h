@@ -52,6 +52,7 @@ class Progress {
   bool finished_ = false;
   int runs_done_ = 0;
   int last_decile_ = -1;
+  double last_line_elapsed_ = 0.0;  // seconds since start_ at the last line (not a terminal)
   std::chrono::steady_clock::time_point start_;
   std::thread thread_;
 };
