@@ -105,7 +105,9 @@ void TrainConfig::validate() const {
   }
   if (!(y_eps > 0.0)) fail("y_eps must be > 0");
   prior.validate();
-  if (loss != "sum" && loss != "oi" && loss != "ei") fail("loss must be sum, oi or ei");
+  if (loss != "sum" && loss != "oi" && loss != "ei" && loss != "log_ei") {
+    fail("loss must be sum, oi, ei or log_ei");
+  }
   if (!(ei_jitter > 0.0)) fail("ei_jitter must be > 0");
   if (batch_size < 1 || steps < 1) fail("batch_size and steps must be >= 1");
   if (!(lr > 0.0) || !(lr_final > 0.0)) fail("lr and lr_final must be > 0");

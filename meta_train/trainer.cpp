@@ -20,6 +20,10 @@
 namespace rnnopt::train {
 namespace {
 
+// The log_ei loss's floor on log EI (EI ~ 1e-13 for a unit-variance prior), below which it is
+// compressed logarithmically: an already queried point must not dominate the loss.
+constexpr double kLogEiFloor = -30.0;
+
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -101,20 +105,32 @@ class GpPosterior {
   // Expected improvement over the best observation at x [B, d] -> [B]; requires size() >= 1.
   // With query_id >= 0 the solve is cached for a later add() of the same point.
   torch::Tensor expected_improvement(const torch::Tensor& x, int query_id) {
-    const torch::Tensor v = solve(x);
-    if (query_id >= 0) {
-      cached_id_ = query_id;
-      cached_n_ = n_;
-      cached_v_ = v;
-    }
-    const torch::Tensor mu = (v * alpha_).sum(1);
-    const torch::Tensor var = torch::clamp_min(variance_ - (v * v).sum(1), 1e-10 * variance_);
-    const torch::Tensor sigma = torch::sqrt(var);
-    const torch::Tensor improvement = best_ - mu;
+    const auto [improvement, sigma] = improvement_and_sigma(x, query_id);
     const torch::Tensor z = improvement / sigma;
     const torch::Tensor cdf = 0.5 * torch::erfc(-z / std::numbers::sqrt2);
     const torch::Tensor pdf = torch::exp(-0.5 * z * z) / std::sqrt(2.0 * std::numbers::pi);
     return improvement * cdf + sigma * pdf;
+  }
+
+  // log EI at x [B, d] -> [B], accurate where EI itself underflows (the log_ei loss). With
+  // EI = sigma h(z), z = (best - mu) / sigma, h(z) = z Phi(z) + phi(z): for z > -1 log h directly;
+  // for z <= -1, h(z) = phi(z) (1 - u m(u)), u = -z, with Mills' ratio
+  // m(u) = Phi(-u) / phi(u) = sqrt(pi / 2) erfcx(u / sqrt 2), in float64 (1 - u m(u) ~ 1 / u^2).
+  torch::Tensor log_expected_improvement(const torch::Tensor& x, int query_id) {
+    const auto [improvement, sigma] = improvement_and_sigma(x, query_id);
+    const torch::Tensor z = (improvement / sigma).to(torch::kFloat64);
+    const double log_sqrt_2pi = 0.5 * std::log(2.0 * std::numbers::pi);
+    const torch::Tensor zh = torch::clamp_min(z, -1.0);
+    const torch::Tensor high =
+        torch::log(zh * 0.5 * torch::erfc(-zh / std::numbers::sqrt2) +
+                   torch::exp(-0.5 * zh * zh - log_sqrt_2pi));
+    const torch::Tensor u = torch::clamp(-z, 1.0, 1e4);
+    const torch::Tensor mills =
+        std::sqrt(std::numbers::pi / 2.0) * torch::special::erfcx(u / std::numbers::sqrt2);
+    const torch::Tensor low =
+        -0.5 * u * u - log_sqrt_2pi + torch::log(torch::clamp_min(1.0 - u * mills, 1e-300));
+    const torch::Tensor log_h = torch::where(z > -1.0, high, low).to(sigma.scalar_type());
+    return torch::log(sigma) + log_h;
   }
 
   // Adds the observation (x [B, d], y [B]).
@@ -142,6 +158,20 @@ class GpPosterior {
   }
 
  private:
+  // (best - mu(x), sigma(x)), [B] each; with query_id >= 0 the solve is cached for add().
+  std::pair<torch::Tensor, torch::Tensor> improvement_and_sigma(const torch::Tensor& x,
+                                                                int query_id) {
+    const torch::Tensor v = solve(x);
+    if (query_id >= 0) {
+      cached_id_ = query_id;
+      cached_n_ = n_;
+      cached_v_ = v;
+    }
+    const torch::Tensor mu = (v * alpha_).sum(1);
+    const torch::Tensor var = torch::clamp_min(variance_ - (v * v).sum(1), 1e-10 * variance_);
+    return {best_ - mu, torch::sqrt(var)};
+  }
+
   // v = L^{-1} k(X, x), [B, n].
   torch::Tensor solve(const torch::Tensor& x) const {
     return torch::linalg_solve_triangular(l_, cross_kernel(x).unsqueeze(2), /*upper=*/false)
@@ -232,7 +262,7 @@ EpisodeResult run_episode(const internal::Net& net, const GpBatch& gp,
   torch::Tensor total = torch::zeros({b}, opts);
   torch::Tensor running_min;
   std::optional<GpPosterior> posterior;
-  if (eo.need_loss && eo.loss == "ei") {
+  if (eo.need_loss && (eo.loss == "ei" || eo.loss == "log_ei")) {
     posterior.emplace(eo.kernel, eo.variance, gp.inv_ls, eo.ei_jitter);
   }
   const auto arange =
@@ -256,6 +286,16 @@ EpisodeResult run_episode(const internal::Net& net, const GpBatch& gp,
         total = total + torch::clamp_max(f - running_min, 0.0);
       } else if (eo.loss == "ei" && posterior->size() > 0) {
         total = total - posterior->expected_improvement(xd, sequential ? t : -1);
+      } else if (eo.loss == "log_ei" && posterior->size() > 0) {
+        // Every step weighs the same whatever the scale of its EI, so refining near the incumbent
+        // (EI ~ 1e-8) is rewarded like the first exploratory steps (EI ~ 1e-1). Below
+        // kLogEiFloor (an already queried point, EI ~ 0) the log is compressed to log(1 + gap):
+        // C1 at the floor, still decreasing, bounded in practice. Divided by the horizon.
+        const torch::Tensor l = posterior->log_expected_improvement(xd, sequential ? t : -1);
+        const torch::Tensor floored =
+            torch::where(l >= kLogEiFloor, l,
+                         kLogEiFloor - torch::log1p(torch::clamp_min(kLogEiFloor - l, 0.0)));
+        total = total - floored / static_cast<double>(eo.horizon);
       }
       if (spec.output_map == "clip" && eo.clip_penalty > 0.0) {
         total = total + eo.clip_penalty * torch::relu(o.abs() - 1.0).narrow(1, 0, d).sum(1);
@@ -745,7 +785,7 @@ std::vector<double> torch_gp_values(const std::vector<functions::GpSampleParams>
 double torch_expected_improvement(const functions::GpPrior& prior,
                                   const Eigen::VectorXd& length_scales, const Eigen::MatrixXd& X,
                                   const Eigen::VectorXd& y, const Eigen::VectorXd& x,
-                                  double jitter) {
+                                  double jitter, bool log) {
   if (X.rows() < 1 || X.rows() != y.size() || X.cols() != x.size() ||
       length_scales.size() != x.size()) {
     throw std::invalid_argument("torch_expected_improvement(): inconsistent sizes");
@@ -760,7 +800,8 @@ double torch_expected_improvement(const functions::GpPrior& prior,
     const Eigen::VectorXd xi = X.row(i).transpose();
     posterior.add(row(xi), torch::full({1}, y(i), opts), -1);
   }
-  return posterior.expected_improvement(row(x), -1).item<double>();
+  return log ? posterior.log_expected_improvement(row(x), -1).item<double>()
+             : posterior.expected_improvement(row(x), -1).item<double>();
 }
 
 }  // namespace rnnopt::train

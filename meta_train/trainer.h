@@ -119,10 +119,11 @@ std::vector<double> torch_gp_values(const std::vector<functions::GpSampleParams>
 // The Torch EI of the trainer's EI loss, for tests: GP with the prior's kernel and variance and
 // the given length-scales, noise-free observations (X rows, y) added one by one to the
 // incremental Cholesky factor with `jitter`, expected improvement over min(y) at x. Requires
-// X.rows() == y.size() >= 1.
+// X.rows() == y.size() >= 1. With log = true, log EI as the log_ei loss computes it (finite where
+// EI underflows).
 double torch_expected_improvement(const functions::GpPrior& prior,
                                   const Eigen::VectorXd& length_scales, const Eigen::MatrixXd& X,
                                   const Eigen::VectorXd& y, const Eigen::VectorXd& x,
-                                  double jitter);
+                                  double jitter, bool log = false);
 
 }  // namespace rnnopt::train

@@ -21,9 +21,14 @@ Eigen::VectorXd uniform_point(rnnopt::Rng& rng, int d) {
   return x;
 }
 
-// EI over min(y) of the noise-free GP posterior with K + jitter * variance * I, in closed form.
-double closed_form_ei(const GpPrior& prior, const Eigen::VectorXd& ls, const Eigen::MatrixXd& X,
-                      const Eigen::VectorXd& y, const Eigen::VectorXd& x, double jitter) {
+struct Posterior {
+  double improvement, sigma;  // best - mu(x), sigma(x)
+};
+
+// The noise-free GP posterior with K + jitter * variance * I at x, in closed form.
+Posterior closed_form_posterior(const GpPrior& prior, const Eigen::VectorXd& ls,
+                                const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
+                                const Eigen::VectorXd& x, double jitter) {
   const Eigen::Index n = X.rows();
   Eigen::MatrixXd k(n, n);
   Eigen::VectorXd kx(n);
@@ -38,10 +43,16 @@ double closed_form_ei(const GpPrior& prior, const Eigen::VectorXd& ls, const Eig
   const double mu = kx.dot(llt.solve(y));
   const double var = prior.kernel_value(x, x, ls) - kx.dot(llt.solve(kx));
   const double sigma = std::sqrt(std::max(var, 1e-10 * prior.variance));
-  const double best = y.minCoeff();
+  return {y.minCoeff() - mu, sigma};
+}
+
+// EI over min(y) of that posterior, in closed form.
+double closed_form_ei(const GpPrior& prior, const Eigen::VectorXd& ls, const Eigen::MatrixXd& X,
+                      const Eigen::VectorXd& y, const Eigen::VectorXd& x, double jitter) {
+  const auto [improvement, sigma] = closed_form_posterior(prior, ls, X, y, x, jitter);
   const boost::math::normal normal;
-  const double z = (best - mu) / sigma;
-  return (best - mu) * boost::math::cdf(normal, z) + sigma * boost::math::pdf(normal, z);
+  const double z = improvement / sigma;
+  return improvement * boost::math::cdf(normal, z) + sigma * boost::math::pdf(normal, z);
 }
 
 }  // namespace
@@ -120,4 +131,47 @@ TEST_CASE("Torch EI equals the closed form on small cases", "[torch]") {
   y << 0.5;
   CHECK(rnnopt::train::torch_expected_improvement(prior, ls, X, y, X.row(0).transpose(), 1e-6) <
         1e-3);
+}
+
+TEST_CASE("Torch log EI equals log of the closed form, and its asymptotic series far below",
+          "[torch]") {
+  // EI = sigma h(z). For z > -8 the closed form in double is exact enough to take its log; for
+  // z < -15, where EI underflows in float32 and loses digits in double, h(z) = phi(z) / z^2 *
+  // (1 - 3/z^2 + 15/z^4 - 105/z^6 + 945/z^8 - ...) to a relative 1e-8.
+  const auto seed = rnnopt::test::seed("torch log ei", 4242);
+  rnnopt::Rng rng(seed);
+  int direct = 0, asymptotic = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    const int n = 1 + trial % 3;
+    const int d = 1 + trial % 2;
+    GpPrior prior;
+    Eigen::VectorXd ls = Eigen::VectorXd::Constant(d, rng.uniform(0.2, 0.6));
+    Eigen::MatrixXd X(n, d);
+    Eigen::VectorXd y(n);
+    const double scale = std::pow(10.0, rng.uniform(0.0, 2.0));  // 1 .. 100: z down to ~ -100
+    for (int i = 0; i < n; ++i) {
+      X.row(i) = uniform_point(rng, d).transpose() * 0.3;
+      y(i) = -scale + 0.1 * rng.normal();
+    }
+    const Eigen::VectorXd x = uniform_point(rng, d) * 0.5;
+    const double jitter = 1e-4;
+    const auto [improvement, sigma] = closed_form_posterior(prior, ls, X, y, x, jitter);
+    const double z = improvement / sigma;
+    const double got = rnnopt::train::torch_expected_improvement(prior, ls, X, y, x, jitter, true);
+    INFO("trial " << trial << " z " << z);
+    REQUIRE(std::isfinite(got));
+    if (z > -8.0) {
+      ++direct;
+      CHECK(got == Approx(std::log(closed_form_ei(prior, ls, X, y, x, jitter))).margin(1e-6));
+    } else if (z < -15.0) {
+      ++asymptotic;
+      const double w = 1.0 / (z * z);
+      const double series = w * (1 - 3 * w + 15 * w * w - 105 * w * w * w + 945 * w * w * w * w);
+      const double expected =
+          std::log(sigma) - 0.5 * z * z - 0.5 * std::log(2 * M_PI) + std::log(series);
+      CHECK(got == Approx(expected).margin(1e-7 + 1e-9 * z * z));  // z^2/2 amplifies z's error
+    }
+  }
+  CHECK(direct >= 20);
+  CHECK(asymptotic >= 20);
 }

@@ -55,7 +55,7 @@ TEST_CASE("A short training lowers the validation regret well outside its interv
 TEST_CASE("An interrupted and resumed run ends with the same weights", "[torch]") {
   const auto seed = rnnopt::test::seed("meta-train resume", 5);
   for (const std::string arch : {"lstm", "dnc"}) {
-    for (const std::string loss : {"oi", "ei"}) {
+    for (const std::string loss : {"oi", "ei", "log_ei"}) {
       rnnopt::train::TrainConfig c = small_config(seed, arch);
       c.loss = loss;
       c.steps = 8;
