@@ -65,16 +65,33 @@ double Progress::eta_seconds() const {
   return left / jobs_;
 }
 
-void Progress::draw(bool final_draw) {
+double Progress::fraction() const {
+  std::lock_guard lock(mutex_);
   const double total = std::accumulate(total_.begin(), total_.end(), 0.0);
-  double done = 0.0;
+  if (total <= 0) return 1.0;
+  // Weighted by cost, like the ETA: the Spearmint runs, scheduled first, are most of the work but
+  // few of the evaluations; counting evaluations would sit near 0% for hours, then jump.
+  double fallback = 0.0;
+  for (std::size_t g = 0; g < total_.size(); ++g) {
+    if (done_[g] > 0) fallback = std::max(fallback, seconds_[g] / done_[g]);
+  }
+  if (fallback == 0.0) return std::accumulate(done_.begin(), done_.end(), 0.0) / total;
+  double spent = 0.0, left = 0.0;
+  for (std::size_t g = 0; g < total_.size(); ++g) {
+    const double rate = done_[g] > 0 ? seconds_[g] / done_[g] : fallback;
+    spent += seconds_[g];
+    left += (total_[g] - done_[g]) * rate;
+  }
+  return spent + left > 0 ? spent / (spent + left) : 1.0;
+}
+
+void Progress::draw(bool final_draw) {
   int runs = 0;
   {
     std::lock_guard lock(mutex_);
-    done = std::accumulate(done_.begin(), done_.end(), 0.0);
     runs = runs_done_;
   }
-  const double frac = total > 0 ? done / total : 1.0;
+  const double frac = fraction();
   const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   const double eta = final_draw ? 0.0 : eta_seconds();

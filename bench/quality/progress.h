@@ -36,6 +36,9 @@ class Progress {
 
   // Seconds of remaining work over jobs threads, by the per-group rates measured so far.
   double eta_seconds() const;
+  // Fraction of the work done, weighted by the per-group rates measured so far (the fraction of
+  // evaluations until any rate is measured).
+  double fraction() const;
 
  private:
   void draw(bool final_draw);
