@@ -48,21 +48,28 @@ void Progress::add_run() {
   ++runs_done_;
 }
 
-double Progress::eta_seconds() const {
-  std::lock_guard lock(mutex_);
+Progress::Work Progress::work_locked() const {
   // Groups without a measurement yet borrow the slowest measured rate: a pessimistic ETA beats
   // one that jumps up when the first Spearmint run finishes.
+  Work w;
   double fallback = 0.0;
   for (std::size_t g = 0; g < total_.size(); ++g) {
     if (done_[g] > 0) fallback = std::max(fallback, seconds_[g] / done_[g]);
   }
-  if (fallback == 0.0) return std::numeric_limits<double>::quiet_NaN();  // nothing measured yet
-  double left = 0.0;
+  w.measured = fallback > 0.0;
   for (std::size_t g = 0; g < total_.size(); ++g) {
     const double rate = done_[g] > 0 ? seconds_[g] / done_[g] : fallback;
-    left += (total_[g] - done_[g]) * rate;
+    w.spent += seconds_[g];
+    w.left += (total_[g] - done_[g]) * rate;
   }
-  return left / jobs_;
+  return w;
+}
+
+double Progress::eta_seconds() const {
+  std::lock_guard lock(mutex_);
+  const Work w = work_locked();
+  if (!w.measured) return std::numeric_limits<double>::quiet_NaN();  // nothing measured yet
+  return w.left / jobs_;
 }
 
 double Progress::fraction() const {
@@ -71,18 +78,9 @@ double Progress::fraction() const {
   if (total <= 0) return 1.0;
   // Weighted by cost, like the ETA: the Spearmint runs, scheduled first, are most of the work but
   // few of the evaluations; counting evaluations would sit near 0% for hours, then jump.
-  double fallback = 0.0;
-  for (std::size_t g = 0; g < total_.size(); ++g) {
-    if (done_[g] > 0) fallback = std::max(fallback, seconds_[g] / done_[g]);
-  }
-  if (fallback == 0.0) return std::accumulate(done_.begin(), done_.end(), 0.0) / total;
-  double spent = 0.0, left = 0.0;
-  for (std::size_t g = 0; g < total_.size(); ++g) {
-    const double rate = done_[g] > 0 ? seconds_[g] / done_[g] : fallback;
-    spent += seconds_[g];
-    left += (total_[g] - done_[g]) * rate;
-  }
-  return spent + left > 0 ? spent / (spent + left) : 1.0;
+  const Work w = work_locked();
+  if (!w.measured) return std::accumulate(done_.begin(), done_.end(), 0.0) / total;
+  return w.spent + w.left > 0 ? w.spent / (w.spent + w.left) : 1.0;
 }
 
 void Progress::draw(bool final_draw) {

@@ -41,6 +41,13 @@ class Progress {
   double fraction() const;
 
  private:
+  // Thread-seconds spent, and still to spend at the per-group rates (unmeasured groups borrow the
+  // slowest measured rate); measured is false until some group has a rate. Needs mutex_ held.
+  struct Work {
+    double spent = 0.0, left = 0.0;
+    bool measured = false;
+  };
+  Work work_locked() const;
   void draw(bool final_draw);
   void loop();
 
