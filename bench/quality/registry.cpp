@@ -1,8 +1,10 @@
 #include "bench/quality/registry.h"
 
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <filesystem>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -200,18 +202,33 @@ baselines::FixedGpOptions fixed_gp(const FunctionInstance& inst, SpearmintCost c
   return o;
 }
 
-// "rnn:PATH" uses the engine's default past-horizon policy (RnnOptimizerOptions, kRestart);
-// "rnn-restart:PATH" names kRestart explicitly and "rnn-continue:PATH" keeps stepping the network
-// past its training horizon (kContinue).
-OptimizerEntry rnn_entry(std::string_view spec) {
-  const bool restart = spec.starts_with("rnn-restart:");
-  const bool cont = spec.starts_with("rnn-continue:");
-  const std::string prefix = restart ? "rnn-restart:" : cont ? "rnn-continue:" : "rnn:";
+// The rnn optimizers' prefixes and the past-horizon policy each sets: "rnn:PATH" keeps the
+// engine's default (RnnOptimizerOptions, kRestart), "rnn-restart:PATH" names kRestart explicitly,
+// "rnn-continue:PATH" keeps stepping the network past its training horizon (kContinue).
+struct RnnPrefix {
+  std::string_view prefix;
+  std::optional<PastHorizonPolicy> policy;
+};
+constexpr std::array<RnnPrefix, 3> kRnnPrefixes{{{"rnn:", std::nullopt},
+                                                 {"rnn-restart:", PastHorizonPolicy::kRestart},
+                                                 {"rnn-continue:", PastHorizonPolicy::kContinue}}};
+
+const RnnPrefix* find_rnn_prefix(std::string_view spec) {
+  for (const RnnPrefix& p : kRnnPrefixes) {
+    if (spec.starts_with(p.prefix)) return &p;
+  }
+  return nullptr;
+}
+
+OptimizerEntry rnn_entry(std::string_view spec, const RnnPrefix& kind) {
+  const std::string prefix(kind.prefix);
   const std::string path(spec.substr(prefix.size()));
   if (path.empty()) {
     throw std::invalid_argument("optimizer '" + prefix + "' needs a model file: " + prefix +
                                 "PATH");
   }
+  RnnOptimizerOptions options;
+  if (kind.policy) options.past_horizon = *kind.policy;
   std::shared_ptr<const Model> model;
   try {
     model = load_model(path);
@@ -230,19 +247,17 @@ OptimizerEntry rnn_entry(std::string_view spec) {
                   std::to_string(m.hidden_size) + " from " + path + " (dims {" + dims +
                   "}, training horizon " + std::to_string(m.horizon) +
                   "; the engine maps each function's box to [-1,1]^d itself" +
-                  (cont ? "; past the horizon it keeps stepping the network"
-                        : "; past the horizon it restarts in a box halved around the incumbent") +
+                  (options.past_horizon == PastHorizonPolicy::kContinue
+                       ? "; past the horizon it keeps stepping the network"
+                       : "; past the horizon it restarts in a box halved around the incumbent") +
                   ")";
   e.unsupported_reason = [model, dims](int d) {
     return model->supports_dim(d)
                ? std::string()
                : "the model supports d in {" + dims + "}, not " + std::to_string(d);
   };
-  e.make = [model, restart, cont](const FunctionInstance& inst, std::uint64_t seed) {
-    RnnOptimizerOptions o;
-    if (restart) o.past_horizon = PastHorizonPolicy::kRestart;
-    if (cont) o.past_horizon = PastHorizonPolicy::kContinue;
-    return std::make_unique<RnnOptimizer>(model, box_of(*inst.objective), o, seed);
+  e.make = [model, options](const FunctionInstance& inst, std::uint64_t seed) {
+    return std::make_unique<RnnOptimizer>(model, box_of(*inst.objective), options, seed);
   };
   return e;
 }
@@ -250,9 +265,9 @@ OptimizerEntry rnn_entry(std::string_view spec) {
 }  // namespace
 
 std::string known_optimizers() {
-  return "rnn:PATH.safetensors, rnn-restart:PATH.safetensors, rnn-continue:PATH.safetensors, "
-         "spearmint, spearmint-fixed, "
-         "gp-ucb, random, sobol";
+  std::string s;
+  for (const RnnPrefix& p : kRnnPrefixes) s += std::string(p.prefix) + "PATH.safetensors, ";
+  return s + "spearmint, spearmint-fixed, gp-ucb, random, sobol";
 }
 
 std::string known_functions() {
@@ -271,10 +286,7 @@ FunctionEntry parse_function(std::string_view spec) {
 }
 
 OptimizerEntry parse_optimizer(std::string_view spec, SpearmintCost cost) {
-  if (spec.starts_with("rnn:") || spec.starts_with("rnn-restart:") ||
-      spec.starts_with("rnn-continue:")) {
-    return rnn_entry(spec);
-  }
+  if (const RnnPrefix* kind = find_rnn_prefix(spec)) return rnn_entry(spec, *kind);
   OptimizerEntry e;
   e.label = std::string(spec);
   e.unsupported_reason = any_dimension();
