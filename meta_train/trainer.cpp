@@ -121,9 +121,8 @@ class GpPosterior {
     const torch::Tensor z = (improvement / sigma).to(torch::kFloat64);
     const double log_sqrt_2pi = 0.5 * std::log(2.0 * std::numbers::pi);
     const torch::Tensor zh = torch::clamp_min(z, -1.0);
-    const torch::Tensor high =
-        torch::log(zh * 0.5 * torch::erfc(-zh / std::numbers::sqrt2) +
-                   torch::exp(-0.5 * zh * zh - log_sqrt_2pi));
+    const torch::Tensor high = torch::log(zh * 0.5 * torch::erfc(-zh / std::numbers::sqrt2) +
+                                          torch::exp(-0.5 * zh * zh - log_sqrt_2pi));
     const torch::Tensor u = torch::clamp(-z, 1.0, 1e4);
     const torch::Tensor mills =
         std::sqrt(std::numbers::pi / 2.0) * torch::special::erfcx(u / std::numbers::sqrt2);
@@ -784,8 +783,8 @@ std::vector<double> torch_gp_values(const std::vector<functions::GpSampleParams>
 
 double torch_expected_improvement(const functions::GpPrior& prior,
                                   const Eigen::VectorXd& length_scales, const Eigen::MatrixXd& X,
-                                  const Eigen::VectorXd& y, const Eigen::VectorXd& x,
-                                  double jitter, bool log) {
+                                  const Eigen::VectorXd& y, const Eigen::VectorXd& x, double jitter,
+                                  bool log) {
   if (X.rows() < 1 || X.rows() != y.size() || X.cols() != x.size() ||
       length_scales.size() != x.size()) {
     throw std::invalid_argument("torch_expected_improvement(): inconsistent sizes");
