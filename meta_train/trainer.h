@@ -123,7 +123,7 @@ std::vector<double> torch_gp_values(const std::vector<functions::GpSampleParams>
 // EI underflows).
 double torch_expected_improvement(const functions::GpPrior& prior,
                                   const Eigen::VectorXd& length_scales, const Eigen::MatrixXd& X,
-                                  const Eigen::VectorXd& y, const Eigen::VectorXd& x,
-                                  double jitter, bool log = false);
+                                  const Eigen::VectorXd& y, const Eigen::VectorXd& x, double jitter,
+                                  bool log = false);
 
 }  // namespace rnnopt::train
