@@ -8,7 +8,9 @@
 #include <cmath>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <limits>
+#include <map>
 #include <numbers>
 #include <queue>
 #include <stdexcept>
@@ -505,6 +507,19 @@ Trainer::Trainer(TrainConfig config, TrainerOptions options) {
   // Held-out validation functions, grouped by dimension.
   const TrainConfig& c = m.config;
   const int horizon = c.effective_validation_horizon();
+  const std::string cache_header = "rnnopt-validation-minima/1 " + c.prior.describe();
+  std::map<std::pair<std::uint64_t, int>, double> cached;
+  if (m.options.compute_known_minima && !m.options.minima_cache.empty()) {
+    std::ifstream in(m.options.minima_cache);
+    std::string header;
+    if (in && std::getline(in, header) && header == cache_header) {
+      std::uint64_t seed = 0;
+      int d = 0;
+      double value = 0.0;
+      while (in >> seed >> d >> value) cached[{seed, d}] = value;
+    }
+  }
+  const std::size_t cached_before = cached.size();
   for (int d : c.dims) {
     std::vector<functions::GpSampleParams> params;
     Impl::ValidationGroup group;
@@ -514,13 +529,33 @@ Trainer::Trainer(TrainConfig config, TrainerOptions options) {
       params.push_back(functions::draw_gp_params(c.prior, d, seed));
       Rng rng(derive_seed(seed, kIterationStream));
       group.feed.push_back(completion_schedule(horizon, c.workers, c.runtime_sigma, rng));
-      group.minima.push_back(m.options.compute_known_minima
-                                 ? *functions::draw_gp_sample(c.prior, d, seed)->known_minimum()
-                                 : 0.0);
+      double minimum = 0.0;
+      if (m.options.compute_known_minima) {
+        const auto hit = cached.find({seed, d});
+        if (hit != cached.end()) {
+          minimum = hit->second;
+        } else {
+          minimum = *functions::draw_gp_sample(c.prior, d, seed)->known_minimum();
+          cached[{seed, d}] = minimum;
+        }
+      }
+      group.minima.push_back(minimum);
     }
     if (params.empty()) continue;
     group.gp = make_gp_batch(params, torch::kFloat32, m.device);
     m.validation.push_back(std::move(group));
+  }
+  if (!m.options.minima_cache.empty() && cached.size() != cached_before) {
+    const std::string tmp = m.options.minima_cache + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      out << cache_header << "\n";
+      out.precision(17);
+      for (const auto& [key, value] : cached)
+        out << key.first << ' ' << key.second << ' ' << value << "\n";
+      if (!out) throw std::runtime_error("Trainer::Trainer(): cannot write " + tmp);
+    }
+    std::filesystem::rename(tmp, m.options.minima_cache);
   }
 }
 

@@ -33,6 +33,10 @@ struct TrainerOptions {
   int threads = 2;                   // torch intra-op threads
   std::string device = "cpu";        // "cpu" or "cuda" (where the LibTorch in use has CUDA)
   bool compute_known_minima = true;  // validation regret needs f*; tests may skip it
+  // A file that keeps the validation functions' f* between runs (a resume at d = 6 otherwise
+  // spends ~10 CPU minutes finding them again); empty: none. Read if it matches the prior, else
+  // rewritten (atomically).
+  std::string minima_cache = "";
 };
 
 // Seconds spent in each part of the last iteration.

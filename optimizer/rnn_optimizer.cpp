@@ -29,6 +29,10 @@ void RnnOptimizerOptions::validate() const {
   if (!(restart_min_width > 0.0 && restart_min_width <= 1.0)) {
     fail("restart_min_width must be in (0, 1], got " + std::to_string(restart_min_width));
   }
+  if (segment_steps < 0) {
+    fail("segment_steps must be >= 0 (0: the model's horizon), got " +
+         std::to_string(segment_steps));
+  }
 }
 
 // The evolving state of one run; see the class comment in rnn_optimizer.h for the protocol.
@@ -119,7 +123,13 @@ struct RnnOptimizer::State {
 
   bool exhausted() const {
     return options.past_horizon == PastHorizonPolicy::kRestart &&
-           session.steps() >= model->manifest().horizon;
+           session.steps() >= segment_steps();
+  }
+
+  // Network steps per segment under kRestart; at least the parallel model's N dummies plus one.
+  int segment_steps() const {
+    const int steps = options.segment_steps > 0 ? options.segment_steps : model->manifest().horizon;
+    return std::max(steps, workers + 1);
   }
 
   // A new segment around the incumbent (PastHorizonPolicy::kRestart).

@@ -139,9 +139,13 @@ struct RnnOptimizerOptions {
   // box: width_k = max(restart_shrink^k, restart_min_width)).
   double restart_shrink = 0.5;
   double restart_min_width = 1e-3;
+  // kRestart: network steps per segment (dummies and observations); 0: the model's training
+  // horizon T. Shorter segments zoom in earlier, within the horizon (models/README.md measures
+  // which length suits each shipped model).
+  int segment_steps = 0;
 
   // Throws std::invalid_argument("RnnOptimizerOptions::validate(): ...") for horizon < 0,
-  // restart_shrink outside (0, 1) or restart_min_width outside (0, 1].
+  // restart_shrink outside (0, 1), restart_min_width outside (0, 1] or segment_steps < 0.
   void validate() const;
 };
 

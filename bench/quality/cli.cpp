@@ -180,14 +180,17 @@ int bench_main(int argc, const char* const* argv, std::ostream& out, std::ostrea
   bool quiet = false, no_plots = false;
   app.add_option("--optimizers", optimizers,
                  "Comma-separated optimizers: rnn:PATH.safetensors (a model file; shipped ones in "
-                 "models/), " +
+                 "models/; append :segment=N to restart every N network steps, :shrink=X for "
+                 "the restart box's width factor, default 0.5), " +
                      known_optimizers() + ". Default: the preset's, else random,sobol");
-  app.add_option("--functions", functions,
-                 "Comma-separated test functions: gp:d=N[:kernel=rbf|matern52][:ell=L][:var=V] "
-                 "(GP prior samples on [-1,1]^N, test seeds 2^63 + N*2^32 + i, disjoint from "
-                 "training), branin, goldstein-price, hartmann3, hartmann6, rosenbrock:d=N, "
-                 "ackley:d=N (always the paper's random instances, seeds 1000000 + i). "
-                 "Default: the preset's, else gp:d=2,branin");
+  app.add_option(
+      "--functions", functions,
+      "Comma-separated test functions: gp:d=N[:kernel=rbf|matern52][:ell=L][:var=V]"
+      "[:first=K] (GP prior samples on [-1,1]^N, test seeds 2^63 + N*2^32 + K + i, "
+      "disjoint from training; K >= 100000 gives a tuning set disjoint from the "
+      "reported instances), branin, goldstein-price, hartmann3, hartmann6, rosenbrock:d=N, "
+      "ackley:d=N (always the paper's random instances, seeds 1000000 + i). "
+      "Default: the preset's, else gp:d=2,branin");
   app.add_option("--instances", instances,
                  "Function instances per function (instance i is the same for every optimizer "
                  "and seed). Default 10")

@@ -71,6 +71,7 @@ FunctionEntry parse_gp_function(std::string_view spec) {
   functions::GpPrior prior;
   const functions::GpPrior defaults;
   int d = 0;
+  int first = 0;      // instance i is test function first + i (a tuning set: first >= 100000)
   std::string extra;  // non-default prior options, in a fixed order for the label
   const auto parts = split(spec, ':');
   for (std::size_t k = 1; k < parts.size(); ++k) {
@@ -97,9 +98,12 @@ FunctionEntry parse_gp_function(std::string_view spec) {
       prior.length_scale.low = prior.length_scale.high = ell;
     } else if (key == "var") {
       prior.variance = parse_double(value, where);
+    } else if (key == "first") {
+      first = parse_int(value, where);
+      if (first < 0) throw std::invalid_argument(where + ": first must be >= 0");
     } else {
       throw std::invalid_argument(where + ": unknown option '" + key +
-                                  "' (known: d, kernel, ell, var)");
+                                  "' (known: d, kernel, ell, var, first)");
     }
   }
   if (d < 1 || d > 64) {
@@ -116,6 +120,7 @@ FunctionEntry parse_gp_function(std::string_view spec) {
     extra += ":ell=" + format_number(prior.length_scale.low);
   }
   if (prior.variance != defaults.variance) extra += ":var=" + format_number(prior.variance);
+  if (first != 0) extra += ":first=" + std::to_string(first);
 
   FunctionEntry e;
   e.label = "gp:d=" + std::to_string(d) + extra;
@@ -123,8 +128,9 @@ FunctionEntry parse_gp_function(std::string_view spec) {
   e.dim = d;
   e.description = "GP prior sample " + prior.describe() + " on [-1,1]^" + std::to_string(d);
   e.fixed_hypers_note = "the true prior " + prior.describe() + " and each function's length-scales";
-  e.instance_seed = [d](int i) {
-    return kGpTestSeedBase + (static_cast<std::uint64_t>(d) << 32) + static_cast<std::uint64_t>(i);
+  e.instance_seed = [d, first](int i) {
+    return kGpTestSeedBase + (static_cast<std::uint64_t>(d) << 32) +
+           static_cast<std::uint64_t>(first) + static_cast<std::uint64_t>(i);
   };
   e.make_instance = [prior, d, seed_of = e.instance_seed](int i) {
     const std::uint64_t seed = seed_of(i);
@@ -222,13 +228,41 @@ const RnnPrefix* find_rnn_prefix(std::string_view spec) {
 
 OptimizerEntry rnn_entry(std::string_view spec, const RnnPrefix& kind) {
   const std::string prefix(kind.prefix);
-  const std::string path(spec.substr(prefix.size()));
+  // PATH[:segment=N][:shrink=X]: the restart policy's segment length and zoom factor.
+  const auto parts = split(spec.substr(prefix.size()), ':');
+  const std::string path = parts.empty() ? std::string() : parts[0];
   if (path.empty()) {
     throw std::invalid_argument("optimizer '" + prefix + "' needs a model file: " + prefix +
-                                "PATH");
+                                "PATH[:segment=N][:shrink=X]");
   }
+  const std::string where = "optimizer '" + std::string(spec) + "'";
   RnnOptimizerOptions options;
   if (kind.policy) options.past_horizon = *kind.policy;
+  std::string extra;  // the non-default options, for the label
+  for (std::size_t k = 1; k < parts.size(); ++k) {
+    const auto eq = parts[k].find('=');
+    const std::string key = parts[k].substr(0, eq);
+    const std::string value = eq == std::string::npos ? std::string() : parts[k].substr(eq + 1);
+    if (eq == std::string::npos || (key != "segment" && key != "shrink")) {
+      throw std::invalid_argument(where + ": expected segment=N or shrink=X after the path, got '" +
+                                  parts[k] + "'");
+    }
+    if (options.past_horizon == PastHorizonPolicy::kContinue) {
+      throw std::invalid_argument(where + ": " + key + "= needs the restart policy (rnn: or " +
+                                  "rnn-restart:), not rnn-continue:");
+    }
+    if (key == "segment") {
+      options.segment_steps = parse_int(value, where);
+    } else {
+      options.restart_shrink = parse_double(value, where);
+    }
+    extra += ":" + parts[k];
+  }
+  try {
+    options.validate();
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(where + ": " + e.what());
+  }
   std::shared_ptr<const Model> model;
   try {
     model = load_model(path);
@@ -236,21 +270,27 @@ OptimizerEntry rnn_entry(std::string_view spec, const RnnPrefix& kind) {
     throw std::runtime_error(std::string("cannot load model: ") + e.what());
   }
   OptimizerEntry e;
-  e.label = prefix + std::filesystem::path(path).stem().string();
+  e.label = prefix + std::filesystem::path(path).stem().string() + extra;
   const Manifest& m = model->manifest();
   std::string dims;
   for (int d : m.dims) {
     if (!dims.empty()) dims += ',';
     dims += std::to_string(d);
   }
-  e.description = "learned optimizer " + m.architecture + " " + std::to_string(m.num_layers) + "x" +
-                  std::to_string(m.hidden_size) + " from " + path + " (dims {" + dims +
-                  "}, training horizon " + std::to_string(m.horizon) +
-                  "; the engine maps each function's box to [-1,1]^d itself" +
-                  (options.past_horizon == PastHorizonPolicy::kContinue
-                       ? "; past the horizon it keeps stepping the network"
-                       : "; past the horizon it restarts in a box halved around the incumbent") +
-                  ")";
+  e.description =
+      "learned optimizer " + m.architecture + " " + std::to_string(m.num_layers) + "x" +
+      std::to_string(m.hidden_size) + " from " + path + " (dims {" + dims + "}, training horizon " +
+      std::to_string(m.horizon) + "; the engine maps each function's box to [-1,1]^d itself" +
+      (options.past_horizon == PastHorizonPolicy::kContinue
+           ? "; past the horizon it keeps stepping the network"
+           : (options.segment_steps > 0 ? "; every " + std::to_string(options.segment_steps) +
+                                              " network steps it restarts"
+                                        : std::string("; past the horizon it restarts")) +
+                 (options.restart_shrink == 0.5
+                      ? std::string(" in a box halved around the incumbent")
+                      : " in a box " + format_number(options.restart_shrink) +
+                            "x as wide around the incumbent")) +
+      ")";
   e.unsupported_reason = [model, dims](int d) {
     return model->supports_dim(d)
                ? std::string()

@@ -15,7 +15,9 @@
 //    seed = kGpTestSeedBase + D * 2^32 + i, i.e. every GP test seed lies in [2^63, 2^63 + 2^48).
 //    Meta-training must draw its training and validation functions from seeds outside this range.
 //    The prior is functions::GpPrior's default (RBF, variance 1, length-scale 0.3 on [-1,1]^d)
-//    unless the spec says otherwise: "gp:d=4:kernel=matern52:ell=0.2:var=1".
+//    unless the spec says otherwise: "gp:d=4:kernel=matern52:ell=0.2:var=1". ":first=K" shifts
+//    the instances to K + i (a tuning set, K >= 100000, disjoint from the reported instances).
+//  - "rnn:PATH:segment=N:shrink=X" sets RnnOptimizerOptions::segment_steps and restart_shrink.
 //  - Classic functions are always the paper's random instances (functions/instance.h): instance i
 //    is functions::make_instance(base, kClassicInstanceSeedBase + i).
 #pragma once

@@ -125,6 +125,23 @@ std::string report_markdown(const Bench& bench, const Summary& summary, const Be
     }
   }
 
+  if (!summary.paired.empty()) {
+    md << "\n## Paired: each learned optimizer against each baseline\n\nOn the runs both have "
+          "(same function, instance and seed; the GP optimizers may have run on fewer instances "
+          "than the others, and this compares like with like): mean regret of each on those runs, "
+          "the mean difference (learned minus baseline; below 0 the learned optimizer is better) "
+          "with its 95% t-interval, and in how many runs each was lower.\n\n";
+    md << "| function | learned | baseline | t | n | mean learned | mean baseline | difference "
+          "| learned lower | baseline lower |\n|---|---|---|---|---|---|---|---|---|---|\n";
+    for (const auto& p : summary.paired) {
+      md << "| " << p.function << " | " << p.a << " | " << p.b << " | " << p.horizon << " | "
+         << p.difference.n << " | " << format_value(p.mean_a) << " | " << format_value(p.mean_b)
+         << " | " << format_value(p.difference.mean)
+         << interval(p.difference.lower, p.difference.upper) << " | " << p.a_better << " | "
+         << p.b_better << " |\n";
+    }
+  }
+
   md << "\n## Time for 100 iterations (like the paper's Table 1)\n\nCPU seconds of the "
         "optimizer's own work (construction, propose and observe; one thread per run) for 100 "
         "iterations, function evaluations excluded; mean over runs with a 95% interval. CPU time "

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <map>
 #include <stdexcept>
 
@@ -12,11 +13,53 @@ nlohmann::json number_or_null(double v) {
   return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
 }
 
+bool is_learned(const std::string& label) { return label.starts_with("rnn"); }
+
+using Groups = std::map<std::pair<std::string, std::string>, std::vector<const RunRecord*>>;
+
+std::vector<PairedSummary> paired_summaries(const Bench& bench, const Groups& groups) {
+  std::vector<PairedSummary> out;
+  for (const auto& a : bench.optimizers) {
+    if (!is_learned(a.label)) continue;
+    for (const auto& b : bench.optimizers) {
+      if (is_learned(b.label)) continue;
+      for (const auto& fn : bench.functions) {
+        const auto ga = groups.find({a.label, fn.label});
+        const auto gb = groups.find({b.label, fn.label});
+        if (ga == groups.end() || gb == groups.end()) continue;
+        std::map<std::pair<int, std::uint64_t>, const RunRecord*> by_key;
+        for (const RunRecord* r : gb->second) by_key[{r->key.instance, r->key.seed}] = r;
+        std::vector<std::pair<const RunRecord*, const RunRecord*>> shared;
+        for (const RunRecord* r : ga->second) {
+          const auto it = by_key.find({r->key.instance, r->key.seed});
+          if (it != by_key.end()) shared.emplace_back(r, it->second);
+        }
+        if (shared.size() < 2) continue;
+        for (int h : bench.config.horizons) {
+          PairedSummary p{a.label, b.label, fn.label, h, {}, 0.0, 0.0, 0, 0, 0};
+          std::vector<double> diff;
+          diff.reserve(shared.size());
+          for (const auto& [ra, rb] : shared) {
+            const double x = ra->regret[h - 1], y = rb->regret[h - 1];
+            diff.push_back(x - y);
+            p.mean_a += x / static_cast<double>(shared.size());
+            p.mean_b += y / static_cast<double>(shared.size());
+            (x < y ? p.a_better : (y < x ? p.b_better : p.ties)) += 1;
+          }
+          p.difference = mean_interval(diff);
+          out.push_back(std::move(p));
+        }
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Summary summarize(const Bench& bench, const std::vector<RunRecord>& runs) {
   const int horizon = bench.config.max_horizon();
-  std::map<std::pair<std::string, std::string>, std::vector<const RunRecord*>> groups;
+  Groups groups;
   for (const auto& r : runs) {
     if (r.length() < horizon) {
       throw std::invalid_argument("summarize(): run of " + r.key.optimizer + " on " +
@@ -71,6 +114,7 @@ Summary summarize(const Bench& bench, const std::vector<RunRecord>& runs) {
       s.curves.push_back(std::move(c));
     }
   }
+  s.paired = paired_summaries(bench, groups);
   return s;
 }
 
@@ -126,6 +170,23 @@ nlohmann::json summary_json(const Bench& bench, const Summary& summary, const Be
          {"median_ci", {r.median.lower, r.median.upper}},
          {"median_ci_ranks", {r.median.lower_rank, r.median.upper_rank}},
          {"median_ci_coverage", r.median.coverage}});
+  }
+  j["paired"] = nlohmann::json::array();
+  for (const auto& p : summary.paired) {
+    j["paired"].push_back(
+        {{"a", p.a},
+         {"b", p.b},
+         {"function", p.function},
+         {"horizon", p.horizon},
+         {"n", p.difference.n},
+         {"mean_a", p.mean_a},
+         {"mean_b", p.mean_b},
+         {"mean_difference", p.difference.mean},
+         {"difference_ci",
+          {number_or_null(p.difference.lower), number_or_null(p.difference.upper)}},
+         {"a_better", p.a_better},
+         {"b_better", p.b_better},
+         {"ties", p.ties}});
   }
   j["timing"] = nlohmann::json::array();
   for (const auto& t : summary.timing) {

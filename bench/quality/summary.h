@@ -4,6 +4,8 @@
 // best-so-far regret at that horizon with 95% intervals (statistics.h). For every optimizer x
 // function: the optimizer's own time for 100 iterations (propose + observe, function evaluations
 // excluded), the paper's Table 1 measure. For the plots: the regret curve over t with its band.
+// For every learned optimizer x baseline x function x horizon: the paired difference on the runs
+// both have.
 //
 //   rnnopt::bench::Summary s = rnnopt::bench::summarize(bench, result.runs);
 //   rnnopt::bench::write_file_atomically(dir / "summary.json", summary_json(bench, s,
@@ -43,10 +45,25 @@ struct RegretCurve {
   std::vector<double> center, lower, upper;  // index t - 1
 };
 
+// A learned optimizer (label "rnn...") against a baseline on the runs both have (same function,
+// instance and seed): regret of a minus regret of b at one horizon, mean with its t-interval, and
+// how often each was lower. Paired, because the GP optimizers may run on fewer instances
+// (--gp-optimizer-instances) than the others: this compares like with like.
+struct PairedSummary {
+  std::string a;  // the learned optimizer
+  std::string b;  // the baseline
+  std::string function;
+  int horizon = 0;
+  MeanInterval difference;  // regret_a - regret_b; below 0: a is better
+  double mean_a = 0.0, mean_b = 0.0;
+  int a_better = 0, b_better = 0, ties = 0;
+};
+
 struct Summary {
   std::vector<RegretSummary> regret;  // optimizer-major, then function, then horizon
   std::vector<TimingSummary> timing;
   std::vector<RegretCurve> curves;
+  std::vector<PairedSummary> paired;  // learned x baseline x function x horizon, >= 2 shared runs
 };
 
 // Statistics over the runs of each optimizer x function pair (pairs without runs are left out).

@@ -152,7 +152,10 @@ int run(int argc, char** argv) {
   std::cout << ", batch " << config.batch_size << ", steps " << config.steps << ", threads "
             << threads << std::endl;
 
-  rnnopt::train::Trainer trainer(config, {.threads = threads, .device = device});
+  rnnopt::train::Trainer trainer(config,
+                                 {.threads = threads,
+                                  .device = device,
+                                  .minima_cache = (run_dir / "validation_minima.txt").string()});
   const fs::path metrics_path = run_dir / "metrics.jsonl";
   if (resume) {
     trainer.load_checkpoint(checkpoint.string());

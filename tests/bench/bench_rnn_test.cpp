@@ -92,3 +92,103 @@ TEST_CASE("rnn-restart: and rnn-continue: run a model past its horizon with eith
   for (int t = 5; t < 20; ++t) differ = differ || a[t] != b[t];
   CHECK(differ);
 }
+
+TEST_CASE(
+    "rnn:PATH:segment=N:shrink=X sets the restart policy's options; gp:d=N:first=K shifts "
+    "the instances",
+    "[bench][run][rnn]") {
+  test::ScratchDir dir("rnn-segment");
+  const fs::path model = write_tiny_d2_model(dir.path(), 10);
+  const fs::path out = dir.path() / "out";
+  const test::CliResult r = test::run_cli(
+      {"--optimizers", "rnn:" + model.string() + ",rnn:" + model.string() + ":segment=4:shrink=0.3",
+       "--functions", "gp:d=2,gp:d=2:first=100000", "--instances", "2", "--horizons", "4,12",
+       "--quiet", "--no-plots", "--out", out.string()});
+  INFO(r.err);
+  REQUIRE(r.code == kExitOk);
+  std::map<std::string, std::vector<double>> xs;
+  std::map<std::string, std::set<std::uint64_t>> seeds;
+  std::istringstream trace(read_file(out / "trace.jsonl"));
+  for (std::string line; std::getline(trace, line);) {
+    const auto j = nlohmann::json::parse(line);
+    const std::string f = j["function"].get<std::string>();
+    seeds[f].insert(j["instance_seed"].get<std::uint64_t>());
+    if (j["instance"] == 0 && j["seed"] == 1000 && f == "gp:d=2") {
+      xs[j["optimizer"].get<std::string>()].push_back(j["x"][0].get<double>());
+    }
+  }
+  const auto& a = xs["rnn:tiny-d2"];
+  const auto& b = xs["rnn:tiny-d2:segment=4:shrink=0.3"];
+  REQUIRE(a.size() == 12);
+  REQUIRE(b.size() == 12);
+  for (int t = 0; t < 4; ++t) CHECK(a[t] == b[t]);
+  bool differ = false;
+  for (int t = 4; t < 12; ++t) differ = differ || a[t] != b[t];
+  CHECK(differ);
+  // The shifted instances are other functions, 100000 seeds further on.
+  REQUIRE(seeds["gp:d=2"].size() == 2);
+  REQUIRE(seeds["gp:d=2:first=100000"].size() == 2);
+  CHECK(*seeds["gp:d=2:first=100000"].begin() == *seeds["gp:d=2"].begin() + 100000);
+
+  for (const std::string bad : {":segment=-2", ":segment=x", ":shrink=1.5", ":zoom=2"}) {
+    const test::CliResult e =
+        test::run_cli({"--optimizers", "rnn:" + model.string() + bad, "--functions", "branin",
+                       "--quiet", "--no-plots", "--out", (dir.path() / "bad").string()});
+    INFO(bad << ": " << e.err);
+    CHECK(e.code != kExitOk);
+    CHECK_THAT(e.err, Catch::Contains("rnn:"));
+  }
+  const test::CliResult c =
+      test::run_cli({"--optimizers", "rnn-continue:" + model.string() + ":segment=4", "--functions",
+                     "branin", "--quiet", "--no-plots", "--out", (dir.path() / "bad").string()});
+  CHECK(c.code != kExitOk);
+  CHECK_THAT(c.err, Catch::Contains("needs the restart policy"));
+}
+
+TEST_CASE("the paired table compares a learned optimizer with each baseline on shared runs only",
+          "[bench][run][rnn][paired]") {
+  test::ScratchDir dir("rnn-paired");
+  const fs::path model = write_tiny_d2_model(dir.path(), 10);
+  const fs::path out = dir.path() / "out";
+  const test::CliResult r = test::run_cli(
+      {"--optimizers", "rnn:" + model.string() + ",random,spearmint-fixed", "--functions", "gp:d=2",
+       "--instances", "4", "--gp-optimizer-instances", "2", "--seeds", "1,2", "--horizons", "3,6",
+       "--spearmint-cost", "reduced", "--quiet", "--no-plots", "--out", out.string()});
+  INFO(r.err);
+  REQUIRE(r.code == kExitOk);
+  // Regret at t = 6 of every run, from the trace.
+  std::map<std::string, std::map<std::pair<int, int>, double>> regret;
+  std::istringstream trace(read_file(out / "trace.jsonl"));
+  for (std::string line; std::getline(trace, line);) {
+    const auto j = nlohmann::json::parse(line);
+    if (j["t"] == 6) {
+      regret[j["optimizer"].get<std::string>()][{j["instance"].get<int>(), j["seed"].get<int>()}] =
+          j["regret"].get<double>();
+    }
+  }
+  const nlohmann::json s = nlohmann::json::parse(read_file(out / "summary.json"));
+  REQUIRE(s["paired"].size() == 4);  // rnn vs random and vs spearmint-fixed, at t = 3 and 6
+  int checked = 0;
+  for (const auto& p : s["paired"]) {
+    CHECK(p["a"] == "rnn:tiny-d2");
+    CHECK(p["b"] != "rnn:tiny-d2");
+    if (p["horizon"] != 6) continue;
+    const std::string b = p["b"].get<std::string>();
+    const auto& rb = regret[b];
+    CHECK(p["n"] == (b == "random" ? 8 : 4));  // the GP optimizer ran 2 instances x 2 seeds
+    double diff = 0.0;
+    int a_better = 0;
+    for (const auto& [key, y] : rb) {
+      const double x = regret["rnn:tiny-d2"].at(key);
+      diff += (x - y) / static_cast<double>(rb.size());
+      a_better += x < y ? 1 : 0;
+    }
+    CHECK(p["mean_difference"].get<double>() == Approx(diff).margin(1e-12));
+    CHECK(p["a_better"] == a_better);
+    CHECK(p["a_better"].get<int>() + p["b_better"].get<int>() + p["ties"].get<int>() ==
+          p["n"].get<int>());
+    ++checked;
+  }
+  CHECK(checked == 2);
+  CHECK_THAT(read_file(out / "report.md"), Catch::Contains("## Paired"));
+}

@@ -255,6 +255,41 @@ TEST_CASE("Past the horizon: continue keeps stepping, restart zooms in around th
   CHECK((pc[spec.horizon] - pz[spec.horizon]).norm() > 1e-9);
 }
 
+TEST_CASE("segment_steps restarts within the horizon, every N network steps",
+          "[optimizer][rnn][horizon]") {
+  rnnopt::RandomModelSpec spec = lstm_spec(2);
+  spec.horizon = 40;
+  const auto model = model_of(spec, 62);
+  const Box box{Eigen::Vector2d(-1.0, -1.0), Eigen::Vector2d(1.0, 1.0)};
+  RnnOptimizerOptions whole;  // kRestart, segments of the model's horizon
+  RnnOptimizerOptions short_segments;
+  short_segments.segment_steps = 5;
+  short_segments.restart_shrink = 0.6;
+  RnnOptimizer a(model, box, whole, 4);
+  RnnOptimizer b(model, box, short_segments, 4);
+  const auto pa = run_canonical(a, 12);
+  std::vector<Eigen::VectorXd> pb;
+  for (int t = 0; t < 12; ++t) {
+    const Eigen::VectorXd x = b.propose();
+    CHECK(b.network_steps() <= 5);
+    CHECK(b.zoom_box().contains(x));
+    pb.push_back(box.to_canonical(x));
+    b.observe(x, quadratic(pb.back()));
+  }
+  CHECK(a.restart_count() == 0);
+  // Steps 1-5, then each restart feeds the incumbent (step 1) and takes 4 more observations:
+  // restarts before proposals 6 and 10.
+  CHECK(b.restart_count() == 2);
+  CHECK((b.zoom_box().upper - b.zoom_box().lower)
+            .isApprox(0.6 * 0.6 * (box.upper - box.lower), 1e-12));
+  for (int t = 0; t < 5; ++t) CHECK((pa[t] - pb[t]).norm() < 1e-12);
+  CHECK((pa[5] - pb[5]).norm() > 1e-9);
+
+  RnnOptimizerOptions bad;
+  bad.segment_steps = -1;
+  CHECK_THROWS_WITH(bad.validate(), Catch::Contains("segment_steps must be >= 0"));
+}
+
 TEST_CASE("Non-finite network output falls back to seeded random in-box points",
           "[optimizer][rnn][fallback]") {
   rnnopt::ModelFile file = rnnopt::make_random_model_file(lstm_spec(2), 3);

@@ -2,6 +2,8 @@
 // resumed from its checkpoint ends with the same weights, and config overrides are checked.
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "meta_train/train_config.h"
 #include "meta_train/trainer.h"
@@ -121,4 +123,57 @@ TEST_CASE("Config overrides reach nested fields and misspellings are rejected", 
   CHECK(curriculum.horizon_at(999) == 100);
   CHECK(curriculum.horizon_at(500) == 100);
   CHECK(curriculum.horizon_at(250) > 10);
+}
+
+TEST_CASE("The validation minima cache is written, read back, and ignored for another prior",
+          "[torch]") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "rnnopt-minima-cache-test";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string cache = (dir / "validation_minima.txt").string();
+  rnnopt::train::TrainConfig c = small_config(3, "lstm");
+  c.validation_functions = 4;
+  double plain = 0.0;
+  {
+    rnnopt::train::Trainer t(c, {.threads = 1, .minima_cache = cache});
+    plain = t.validate().mean_regret;
+  }
+  REQUIRE(fs::exists(cache));
+  std::vector<std::string> lines;
+  {
+    std::ifstream in(cache);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+  }
+  REQUIRE(lines.size() == 5);  // the header and one line per validation function
+  CHECK(lines[0].starts_with("rnnopt-validation-minima/1 "));
+  // Lower every cached f* by 1: a trainer that reads the cache reports regrets 1 higher.
+  {
+    std::ofstream out(cache, std::ios::trunc);
+    out << lines[0] << "\n";
+    out.precision(17);
+    for (std::size_t k = 1; k < lines.size(); ++k) {
+      std::istringstream in(lines[k]);
+      std::uint64_t seed = 0;
+      int d = 0;
+      double value = 0.0;
+      in >> seed >> d >> value;
+      out << seed << ' ' << d << ' ' << value - 1.0 << "\n";
+    }
+  }
+  {
+    rnnopt::train::Trainer t(c, {.threads = 1, .minima_cache = cache});
+    CHECK(t.validate().mean_regret == Approx(plain + 1.0).margin(1e-9));
+  }
+  // Another prior: the cache does not apply, f* is computed again (and the cache rewritten).
+  c.prior.variance = 2.0;
+  {
+    rnnopt::train::Trainer t(c, {.threads = 1, .minima_cache = cache});
+    CHECK(t.validate().mean_regret > 0.0);
+  }
+  std::ifstream in(cache);
+  std::string header;
+  std::getline(in, header);
+  CHECK(header != lines[0]);
+  fs::remove_all(dir);
 }
