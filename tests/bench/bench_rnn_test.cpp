@@ -29,6 +29,37 @@ fs::path write_tiny_d2_model(const fs::path& dir, int horizon) {
   return model;
 }
 
+// The trace's lines, parsed.
+std::vector<nlohmann::json> trace_lines(const fs::path& out) {
+  std::vector<nlohmann::json> lines;
+  std::istringstream trace(read_file(out / "trace.jsonl"));
+  for (std::string line; std::getline(trace, line);) lines.push_back(nlohmann::json::parse(line));
+  return lines;
+}
+
+// First coordinates of the queries of instance 0, seed 1000 of `function`, per optimizer.
+std::map<std::string, std::vector<double>> first_coordinates(const fs::path& out,
+                                                             const std::string& function) {
+  std::map<std::string, std::vector<double>> xs;
+  for (const auto& j : trace_lines(out)) {
+    if (j["instance"] == 0 && j["seed"] == 1000 && j["function"] == function) {
+      xs[j["optimizer"].get<std::string>()].push_back(j["x"][0].get<double>());
+    }
+  }
+  return xs;
+}
+
+// a and b have n queries each, equal before `from` and not all equal from there on.
+void check_split_at(const std::vector<double>& a, const std::vector<double>& b, std::size_t from,
+                    std::size_t n) {
+  REQUIRE(a.size() == n);
+  REQUIRE(b.size() == n);
+  for (std::size_t t = 0; t < from; ++t) CHECK(a[t] == b[t]);
+  bool differ = false;
+  for (std::size_t t = from; t < n; ++t) differ = differ || a[t] != b[t];
+  CHECK(differ);
+}
+
 }  // namespace
 
 TEST_CASE("an RNN model runs where it supports the dimension and is skipped elsewhere",
@@ -75,22 +106,8 @@ TEST_CASE("rnn-restart: and rnn-continue: run a model past its horizon with eith
   CHECK(labels.count("rnn-restart:tiny-d2") == 1);
   CHECK(labels.count("rnn-continue:tiny-d2") == 1);
   // The two policies agree up to the horizon and differ after it.
-  std::map<std::string, std::vector<double>> xs;
-  std::istringstream trace(read_file(out / "trace.jsonl"));
-  for (std::string line; std::getline(trace, line);) {
-    const auto j = nlohmann::json::parse(line);
-    if (j["instance"] == 0 && j["seed"] == 1000) {
-      xs[j["optimizer"].get<std::string>()].push_back(j["x"][0].get<double>());
-    }
-  }
-  const auto& a = xs["rnn-restart:tiny-d2"];
-  const auto& b = xs["rnn-continue:tiny-d2"];
-  REQUIRE(a.size() == 20);
-  REQUIRE(b.size() == 20);
-  for (int t = 0; t < 5; ++t) CHECK(a[t] == b[t]);
-  bool differ = false;
-  for (int t = 5; t < 20; ++t) differ = differ || a[t] != b[t];
-  CHECK(differ);
+  auto xs = first_coordinates(out, "branin");
+  check_split_at(xs["rnn-restart:tiny-d2"], xs["rnn-continue:tiny-d2"], 5, 20);
 }
 
 TEST_CASE(
@@ -106,25 +123,12 @@ TEST_CASE(
        "--quiet", "--no-plots", "--out", out.string()});
   INFO(r.err);
   REQUIRE(r.code == kExitOk);
-  std::map<std::string, std::vector<double>> xs;
+  auto xs = first_coordinates(out, "gp:d=2");
+  check_split_at(xs["rnn:tiny-d2"], xs["rnn:tiny-d2:segment=4:shrink=0.3"], 4, 12);
   std::map<std::string, std::set<std::uint64_t>> seeds;
-  std::istringstream trace(read_file(out / "trace.jsonl"));
-  for (std::string line; std::getline(trace, line);) {
-    const auto j = nlohmann::json::parse(line);
-    const std::string f = j["function"].get<std::string>();
-    seeds[f].insert(j["instance_seed"].get<std::uint64_t>());
-    if (j["instance"] == 0 && j["seed"] == 1000 && f == "gp:d=2") {
-      xs[j["optimizer"].get<std::string>()].push_back(j["x"][0].get<double>());
-    }
+  for (const auto& j : trace_lines(out)) {
+    seeds[j["function"].get<std::string>()].insert(j["instance_seed"].get<std::uint64_t>());
   }
-  const auto& a = xs["rnn:tiny-d2"];
-  const auto& b = xs["rnn:tiny-d2:segment=4:shrink=0.3"];
-  REQUIRE(a.size() == 12);
-  REQUIRE(b.size() == 12);
-  for (int t = 0; t < 4; ++t) CHECK(a[t] == b[t]);
-  bool differ = false;
-  for (int t = 4; t < 12; ++t) differ = differ || a[t] != b[t];
-  CHECK(differ);
   // The shifted instances are other functions, 100000 seeds further on.
   REQUIRE(seeds["gp:d=2"].size() == 2);
   REQUIRE(seeds["gp:d=2:first=100000"].size() == 2);
@@ -158,9 +162,7 @@ TEST_CASE("the paired table compares a learned optimizer with each baseline on s
   REQUIRE(r.code == kExitOk);
   // Regret at t = 6 of every run, from the trace.
   std::map<std::string, std::map<std::pair<int, int>, double>> regret;
-  std::istringstream trace(read_file(out / "trace.jsonl"));
-  for (std::string line; std::getline(trace, line);) {
-    const auto j = nlohmann::json::parse(line);
+  for (const auto& j : trace_lines(out)) {
     if (j["t"] == 6) {
       regret[j["optimizer"].get<std::string>()][{j["instance"].get<int>(), j["seed"].get<int>()}] =
           j["regret"].get<double>();
