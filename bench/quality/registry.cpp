@@ -58,8 +58,8 @@ std::string format_number(double v) {
 Box box_of(const functions::Objective& f) { return Box{f.lower(), f.upper()}; }
 
 FunctionInstance finish_instance(functions::ObjectivePtr f, int i, std::uint64_t seed,
-                                 bool gp_function, GpTruth truth) {
-  const std::optional<double> f_star = f->known_minimum();
+                                 bool gp_function, GpTruth truth, std::optional<double> known) {
+  const std::optional<double> f_star = known ? known : f->known_minimum();
   if (!f_star) {
     throw std::runtime_error(f->name() + " has no known minimum: regret is undefined");
   }
@@ -132,11 +132,11 @@ FunctionEntry parse_gp_function(std::string_view spec) {
     return kGpTestSeedBase + (static_cast<std::uint64_t>(d) << 32) +
            static_cast<std::uint64_t>(first) + static_cast<std::uint64_t>(i);
   };
-  e.make_instance = [prior, d, seed_of = e.instance_seed](int i) {
+  e.make_instance = [prior, d, seed_of = e.instance_seed](int i, std::optional<double> known) {
     const std::uint64_t seed = seed_of(i);
     auto f = functions::draw_gp_sample(prior, d, seed);
     GpTruth truth{prior, f->params().length_scales};
-    return finish_instance(std::move(f), i, seed, true, std::move(truth));
+    return finish_instance(std::move(f), i, seed, true, std::move(truth), known);
   };
   return e;
 }
@@ -160,10 +160,12 @@ FunctionEntry parse_classic_function(std::string_view spec) {
                         stand_in.describe() +
                         " with the box mapped to [-1,1]^d and the outputs standardised";
   e.instance_seed = [](int i) { return kClassicInstanceSeedBase + static_cast<std::uint64_t>(i); };
-  e.make_instance = [base, stand_in, seed_of = e.instance_seed](int i) {
+  e.make_instance = [base, stand_in, seed_of = e.instance_seed](int i,
+                                                                std::optional<double> known) {
     const std::uint64_t seed = seed_of(i);
     GpTruth truth{stand_in, Eigen::VectorXd::Constant(base->dim(), stand_in.length_scale.low)};
-    return finish_instance(functions::make_instance(base, seed), i, seed, false, std::move(truth));
+    return finish_instance(functions::make_instance(base, seed), i, seed, false, std::move(truth),
+                           known);
   };
   return e;
 }

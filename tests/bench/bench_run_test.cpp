@@ -147,3 +147,38 @@ TEST_CASE("resuming after an interruption gives the uninterrupted summary", "[be
   CHECK(again.err.find("8 of 8 runs already complete") != std::string::npos);
   CHECK(read_file(cut / "trace.jsonl") == before);
 }
+
+TEST_CASE("an instance's global minimum recorded in the trace is reused by later runs",
+          "[bench][run]") {
+  test::ScratchDir dir("known-minima");
+  const fs::path out = dir.path() / "out";
+  auto args = [&](const std::string& optimizers) {
+    return std::vector<std::string>{"--optimizers", optimizers,   "--functions", "gp:d=2",
+                                    "--instances",  "2",          "--horizons",  "4",
+                                    "--quiet",      "--no-plots", "--out",       out.string()};
+  };
+  REQUIRE(test::run_cli(args("random")).code == kExitOk);
+  // Shift the recorded minima by -10 (and the regrets by +10, so that each line stays consistent):
+  // a later optimizer on the same instances must take f* from here instead of searching again.
+  std::map<int, double> shifted;
+  std::string rewritten;
+  for (auto j : read_lines(out / "trace.jsonl")) {
+    j["f_star"] = j["f_star"].get<double>() - 10.0;
+    j["regret"] = j["regret"].get<double>() + 10.0;
+    shifted[j["instance"].get<int>()] = j["f_star"].get<double>();
+    rewritten += j.dump() + "\n";
+  }
+  write_file_atomically(out / "trace.jsonl", rewritten);
+  const test::CliResult r = test::run_cli(args("random,sobol"));
+  INFO(r.err);
+  REQUIRE(r.code == kExitOk);
+  int sobol_lines = 0;
+  for (const auto& j : read_lines(out / "trace.jsonl")) {
+    if (j["optimizer"] != "sobol") continue;
+    ++sobol_lines;
+    CHECK(j["f_star"].get<double>() == shifted.at(j["instance"].get<int>()));
+    CHECK(j["regret"].get<double>() ==
+          Approx(j["best_y"].get<double>() - j["f_star"].get<double>()));
+  }
+  CHECK(sobol_lines == 2 * 4);
+}
