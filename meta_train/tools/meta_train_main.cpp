@@ -116,6 +116,14 @@ int run(int argc, char** argv) {
   app.add_option("--set", sets, "override a config field, key=value (dotted keys: prior.variance)");
   app.add_option("--out", out_dir, "run folder (created)")->required();
   app.add_flag("--resume", resume, "continue the run in --out from its checkpoint, exactly");
+  std::string init_path;
+  app.add_option("--init", init_path,
+                 "warm start: the network's weights from an exported model "
+                 "(models/NAME.safetensors, same architecture and sizes); the optimizer state, "
+                 "iteration count and schedules start afresh (continues a shipped model after "
+                 "its run folder is gone)")
+      ->check(CLI::ExistingFile)
+      ->excludes("--resume");
   app.add_option("--threads", threads, "LibTorch threads")->check(CLI::PositiveNumber);
   app.add_option("--device", device, "cpu or cuda (when this LibTorch has CUDA)")
       ->check(CLI::IsMember({"cpu", "cuda"}));
@@ -162,6 +170,10 @@ int run(int argc, char** argv) {
     truncate_metrics(metrics_path, trainer.iteration());
     std::cout << "resumed at iteration " << trainer.iteration() << std::endl;
   } else {
+    if (!init_path.empty()) {
+      trainer.set_weights(rnnopt::read_model_file(init_path));
+      std::cout << "initial weights from " << init_path << std::endl;
+    }
     std::ofstream(metrics_path, std::ios::trunc);
   }
   std::ofstream metrics(metrics_path, std::ios::app);
@@ -174,9 +186,9 @@ int run(int argc, char** argv) {
     last_val = trainer.validate();
     have_val = true;
     metrics << validation_json(last_val).dump() << std::endl;
-    std::cout << "untrained: validation regret " << last_val.mean_regret << " +- " << last_val.ci95
-              << " (T=" << last_val.horizon << ", " << last_val.functions << " functions)"
-              << std::endl;
+    std::cout << (init_path.empty() ? "untrained" : "initial") << ": validation regret "
+              << last_val.mean_regret << " +- " << last_val.ci95 << " (T=" << last_val.horizon
+              << ", " << last_val.functions << " functions)" << std::endl;
   }
   const bool tty = isatty(STDOUT_FILENO) != 0;
   const auto start = std::chrono::steady_clock::now();

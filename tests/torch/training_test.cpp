@@ -177,3 +177,28 @@ TEST_CASE("The validation minima cache is written, read back, and ignored for an
   CHECK(header != lines[0]);
   fs::remove_all(dir);
 }
+
+TEST_CASE("set_weights (rnnopt-meta-train --init) takes an exported model's weights exactly",
+          "[torch]") {
+  rnnopt::train::TrainConfig c = small_config(21, "lstm");
+  c.validation_functions = 2;
+  rnnopt::train::Trainer a(c, {.threads = 1, .compute_known_minima = false});
+  for (int i = 0; i < 3; ++i) a.train_step();
+  rnnopt::train::TrainConfig other = c;
+  other.seed = 22;  // other initial weights
+  rnnopt::train::Trainer b(other, {.threads = 1, .compute_known_minima = false});
+  CHECK(weights(a).at("head.w").data != weights(b).at("head.w").data);
+  b.set_weights(a.export_model(nlohmann::json::object()));
+  const auto wa = weights(a), wb = weights(b);
+  REQUIRE(wa.size() == wb.size());
+  for (const auto& [name, tensor] : wa) {
+    INFO(name);
+    CHECK(tensor.data == wb.at(name).data);
+  }
+  // A model of another size is refused with the tensor's name.
+  rnnopt::train::TrainConfig wide = c;
+  wide.hidden_size = 16;
+  rnnopt::train::Trainer w(wide, {.threads = 1, .compute_known_minima = false});
+  CHECK_THROWS_WITH(w.set_weights(a.export_model(nlohmann::json::object())),
+                    Catch::Contains("another size"));
+}
