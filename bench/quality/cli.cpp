@@ -136,8 +136,7 @@ void apply_preset(std::string_view name, BenchConfig& cfg) {
     cfg.optimizers.push_back(o);
   }
   if (name == "quick") {
-    // The dimensions of the shipped models (2, 3, 6), each with a GP and a classic function.
-    cfg.functions = {"gp:d=2", "gp:d=3", "gp:d=6", "branin", "hartmann3", "hartmann6"};
+    cfg.functions = {"gp:d=2", "gp:d=4", "branin", "hartmann3"};
     cfg.instances = 6;
     cfg.gp_instances = -1;
     cfg.gp_optimizer_instances = 3;
