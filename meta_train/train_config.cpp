@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <stdexcept>
@@ -83,8 +84,8 @@ void TrainConfig::validate() const {
   for (int d : dims) {
     if (d < 1 || d > dm) fail("every d in dims must be in [1, d_max]");
   }
-  static const std::set<std::string> known = {"x", "y", "flag", "mask", "budget", "best_y",
-                                               "best_x"};
+  static const std::set<std::string> known = {"x",      "y",      "flag",  "mask",
+                                              "budget", "best_y", "best_x"};
   std::set<std::string> features;
   for (const auto& f : input_features) {
     if (!known.contains(f)) fail("unknown input feature '" + f + "'");
@@ -280,6 +281,17 @@ nlohmann::json config_to_json(const TrainConfig& c) {
               {"validation_functions", c.validation_functions},
               {"validation_horizon", c.validation_horizon},
               {"checkpoint_every", c.checkpoint_every}};
+}
+
+void write_text_atomically(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) throw std::runtime_error("cannot write " + tmp);
+  }
+  std::filesystem::rename(tmp, path);
 }
 
 }  // namespace rnnopt::train

@@ -86,4 +86,8 @@ TrainConfig config_from_json(const nlohmann::json& doc);
 // The full configuration (every field, defaults included) as JSON; config_from_json inverts it.
 nlohmann::json config_to_json(const TrainConfig& config);
 
+// Writes text to path through path + ".tmp" and a rename, so a reader never sees a partial file
+// (config.json, metrics.jsonl, validation_minima.txt). Throws std::runtime_error naming the file.
+void write_text_atomically(const std::string& path, const std::string& text);
+
 }  // namespace rnnopt::train

@@ -13,6 +13,7 @@
 #include <map>
 #include <numbers>
 #include <queue>
+#include <sstream>
 #include <stdexcept>
 #include <utility>
 
@@ -486,6 +487,37 @@ struct Trainer::Impl {
   std::vector<ValidationGroup> validation;
 };
 
+namespace {
+
+// Validation f* by (function seed, d), kept in RUN_DIR/validation_minima.txt between runs.
+using MinimaCache = std::map<std::pair<std::uint64_t, int>, double>;
+
+// The cached minima, or none if the file is missing or was written for another prior (header).
+MinimaCache read_minima_cache(const std::string& path, const std::string& header) {
+  MinimaCache cached;
+  std::ifstream in(path);
+  std::string line;
+  if (in && std::getline(in, line) && line == header) {
+    std::uint64_t seed = 0;
+    int d = 0;
+    double value = 0.0;
+    while (in >> seed >> d >> value) cached[{seed, d}] = value;
+  }
+  return cached;
+}
+
+void write_minima_cache(const std::string& path, const std::string& header,
+                        const MinimaCache& cached) {
+  std::ostringstream out;
+  out << header << "\n";
+  out.precision(17);
+  for (const auto& [key, value] : cached)
+    out << key.first << ' ' << key.second << ' ' << value << "\n";
+  write_text_atomically(path, out.str());
+}
+
+}  // namespace
+
 Trainer::Trainer(TrainConfig config, TrainerOptions options) {
   config.validate();
   if (options.threads < 1) throw std::invalid_argument("Trainer::Trainer(): threads must be >= 1");
@@ -508,17 +540,9 @@ Trainer::Trainer(TrainConfig config, TrainerOptions options) {
   const TrainConfig& c = m.config;
   const int horizon = c.effective_validation_horizon();
   const std::string cache_header = "rnnopt-validation-minima/1 " + c.prior.describe();
-  std::map<std::pair<std::uint64_t, int>, double> cached;
-  if (m.options.compute_known_minima && !m.options.minima_cache.empty()) {
-    std::ifstream in(m.options.minima_cache);
-    std::string header;
-    if (in && std::getline(in, header) && header == cache_header) {
-      std::uint64_t seed = 0;
-      int d = 0;
-      double value = 0.0;
-      while (in >> seed >> d >> value) cached[{seed, d}] = value;
-    }
-  }
+  const bool use_cache = m.options.compute_known_minima && !m.options.minima_cache.empty();
+  MinimaCache cached =
+      use_cache ? read_minima_cache(m.options.minima_cache, cache_header) : MinimaCache{};
   const std::size_t cached_before = cached.size();
   for (int d : c.dims) {
     std::vector<functions::GpSampleParams> params;
@@ -545,17 +569,8 @@ Trainer::Trainer(TrainConfig config, TrainerOptions options) {
     group.gp = make_gp_batch(params, torch::kFloat32, m.device);
     m.validation.push_back(std::move(group));
   }
-  if (!m.options.minima_cache.empty() && cached.size() != cached_before) {
-    const std::string tmp = m.options.minima_cache + ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::trunc);
-      out << cache_header << "\n";
-      out.precision(17);
-      for (const auto& [key, value] : cached)
-        out << key.first << ' ' << key.second << ' ' << value << "\n";
-      if (!out) throw std::runtime_error("Trainer::Trainer(): cannot write " + tmp);
-    }
-    std::filesystem::rename(tmp, m.options.minima_cache);
+  if (use_cache && cached.size() != cached_before) {
+    write_minima_cache(m.options.minima_cache, cache_header, cached);
   }
 }
 

@@ -55,6 +55,16 @@ std::string format_number(double v) {
   return os.str();
 }
 
+// "key=value" as (key, value); throws "<where>: expected <expected>, got '<part>'" without '='.
+std::pair<std::string, std::string> key_value(const std::string& part, const std::string& where,
+                                              const std::string& expected) {
+  const auto eq = part.find('=');
+  if (eq == std::string::npos) {
+    throw std::invalid_argument(where + ": expected " + expected + ", got '" + part + "'");
+  }
+  return {part.substr(0, eq), part.substr(eq + 1)};
+}
+
 Box box_of(const functions::Objective& f) { return Box{f.lower(), f.upper()}; }
 
 FunctionInstance finish_instance(functions::ObjectivePtr f, int i, std::uint64_t seed,
@@ -75,12 +85,7 @@ FunctionEntry parse_gp_function(std::string_view spec) {
   std::string extra;  // non-default prior options, in a fixed order for the label
   const auto parts = split(spec, ':');
   for (std::size_t k = 1; k < parts.size(); ++k) {
-    const auto eq = parts[k].find('=');
-    if (eq == std::string::npos) {
-      throw std::invalid_argument(where + ": expected key=value, got '" + parts[k] + "'");
-    }
-    const std::string key = parts[k].substr(0, eq);
-    const std::string value = parts[k].substr(eq + 1);
+    const auto [key, value] = key_value(parts[k], where, "key=value");
     if (key == "d") {
       d = parse_int(value, where);
     } else if (key == "kernel") {
@@ -242,12 +247,10 @@ OptimizerEntry rnn_entry(std::string_view spec, const RnnPrefix& kind) {
   if (kind.policy) options.past_horizon = *kind.policy;
   std::string extra;  // the non-default options, for the label
   for (std::size_t k = 1; k < parts.size(); ++k) {
-    const auto eq = parts[k].find('=');
-    const std::string key = parts[k].substr(0, eq);
-    const std::string value = eq == std::string::npos ? std::string() : parts[k].substr(eq + 1);
-    if (eq == std::string::npos || (key != "segment" && key != "shrink")) {
-      throw std::invalid_argument(where + ": expected segment=N or shrink=X after the path, got '" +
-                                  parts[k] + "'");
+    const std::string expected = "segment=N or shrink=X after the path";
+    const auto [key, value] = key_value(parts[k], where, expected);
+    if (key != "segment" && key != "shrink") {
+      throw std::invalid_argument(where + ": expected " + expected + ", got '" + parts[k] + "'");
     }
     if (options.past_horizon == PastHorizonPolicy::kContinue) {
       throw std::invalid_argument(where + ": " + key + "= needs the restart policy (rnn: or " +
@@ -272,6 +275,7 @@ OptimizerEntry rnn_entry(std::string_view spec, const RnnPrefix& kind) {
     throw std::runtime_error(std::string("cannot load model: ") + e.what());
   }
   OptimizerEntry e;
+  e.learned = true;
   e.label = prefix + std::filesystem::path(path).stem().string() + extra;
   const Manifest& m = model->manifest();
   std::string dims;
@@ -279,20 +283,20 @@ OptimizerEntry rnn_entry(std::string_view spec, const RnnPrefix& kind) {
     if (!dims.empty()) dims += ',';
     dims += std::to_string(d);
   }
-  e.description =
-      "learned optimizer " + m.architecture + " " + std::to_string(m.num_layers) + "x" +
-      std::to_string(m.hidden_size) + " from " + path + " (dims {" + dims + "}, training horizon " +
-      std::to_string(m.horizon) + "; the engine maps each function's box to [-1,1]^d itself" +
-      (options.past_horizon == PastHorizonPolicy::kContinue
-           ? "; past the horizon it keeps stepping the network"
-           : (options.segment_steps > 0 ? "; every " + std::to_string(options.segment_steps) +
-                                              " network steps it restarts"
-                                        : std::string("; past the horizon it restarts")) +
-                 (options.restart_shrink == 0.5
-                      ? std::string(" in a box halved around the incumbent")
-                      : " in a box " + format_number(options.restart_shrink) +
-                            "x as wide around the incumbent")) +
-      ")";
+  std::string past_horizon = "; past the horizon it keeps stepping the network";
+  if (options.past_horizon == PastHorizonPolicy::kRestart) {
+    past_horizon = options.segment_steps > 0 ? "; every " + std::to_string(options.segment_steps) +
+                                                   " network steps it restarts"
+                                             : std::string("; past the horizon it restarts");
+    past_horizon += options.restart_shrink == 0.5
+                        ? std::string(" in a box halved around the incumbent")
+                        : " in a box " + format_number(options.restart_shrink) +
+                              "x as wide around the incumbent";
+  }
+  e.description = "learned optimizer " + m.architecture + " " + std::to_string(m.num_layers) + "x" +
+                  std::to_string(m.hidden_size) + " from " + path + " (dims {" + dims +
+                  "}, training horizon " + std::to_string(m.horizon) +
+                  "; the engine maps each function's box to [-1,1]^d itself" + past_horizon + ")";
   e.unsupported_reason = [model, dims](int d) {
     return model->supports_dim(d)
                ? std::string()

@@ -75,6 +75,7 @@ struct OptimizerEntry {
   std::string label;  // as in the trace: "random", "spearmint", "rnn:lstm-oi", ...
   std::string description;
   bool gp_based = false;  // a GP optimizer: cubic cost, gets fewer instances in the paper preset
+  bool learned = false;   // a learned (rnn*) optimizer: the paired table sets it against the rest
   // Empty when the optimizer can run on a d-dimensional function; otherwise the reason not.
   std::function<std::string(int d)> unsupported_reason;
   // A fresh optimizer for one run on inst; seed is the run's optimizer seed.

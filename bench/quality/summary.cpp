@@ -13,16 +13,14 @@ nlohmann::json number_or_null(double v) {
   return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
 }
 
-bool is_learned(const std::string& label) { return label.starts_with("rnn"); }
-
 using Groups = std::map<std::pair<std::string, std::string>, std::vector<const RunRecord*>>;
 
 std::vector<PairedSummary> paired_summaries(const Bench& bench, const Groups& groups) {
   std::vector<PairedSummary> out;
   for (const auto& a : bench.optimizers) {
-    if (!is_learned(a.label)) continue;
+    if (!a.learned) continue;
     for (const auto& b : bench.optimizers) {
-      if (is_learned(b.label)) continue;
+      if (b.learned) continue;
       for (const auto& fn : bench.functions) {
         const auto ga = groups.find({a.label, fn.label});
         const auto gb = groups.find({b.label, fn.label});
