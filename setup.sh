@@ -8,6 +8,7 @@ packages=(
   libeigen3-dev libboost-math-dev libboost-random-dev
   liblbfgspp-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   catch2 libbenchmark-dev
+  libdlib-dev libnlopt-cxx-dev libpagmo-dev
   gnuplot-nox
   libopenblas0-pthread
   clang

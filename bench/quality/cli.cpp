@@ -132,9 +132,13 @@ void apply_preset(std::string_view name, BenchConfig& cfg) {
         "the baselines only. Train and export a model (rnnopt-meta-train, rnnopt-export) into "
         "models/ and rerun to include it.");
   }
-  for (const char* o : {"spearmint", "spearmint-fixed", "random", "sobol"}) {
-    cfg.optimizers.push_back(o);
-  }
+  // The GP optimizers, the libraries users would pick instead (baselines/README.md), then the
+  // simple baselines.
+  cfg.optimizers.push_back("spearmint");
+  cfg.optimizers.push_back("spearmint-fixed");
+  for (const auto& peer : peer_optimizers()) cfg.optimizers.push_back(peer);
+  cfg.optimizers.push_back("random");
+  cfg.optimizers.push_back("sobol");
   if (name == "quick") {
     cfg.functions = {"gp:d=2", "gp:d=4", "branin", "hartmann3"};
     cfg.instances = 6;

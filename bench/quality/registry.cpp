@@ -8,7 +8,10 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "baselines/cmaes_optimizer.h"
+#include "baselines/dlib_lipo.h"
 #include "baselines/gp_ucb.h"
+#include "baselines/nlopt_optimizer.h"
 #include "baselines/random_search.h"
 #include "baselines/sobol_search.h"
 #include "baselines/spearmint.h"
@@ -310,10 +313,14 @@ OptimizerEntry rnn_entry(std::string_view spec, const RnnPrefix& kind) {
 
 }  // namespace
 
+std::vector<std::string> peer_optimizers() { return {"dlib-lipo", "direct-l", "crs2", "cmaes"}; }
+
 std::string known_optimizers() {
   std::string s;
   for (const RnnPrefix& p : kRnnPrefixes) s += std::string(p.prefix) + "PATH.safetensors, ";
-  return s + "spearmint, spearmint-fixed, gp-ucb, random, sobol";
+  s += "spearmint, spearmint-fixed, gp-ucb, ";
+  for (const auto& p : peer_optimizers()) s += p + ", ";
+  return s + "random, sobol";
 }
 
 std::string known_functions() {
@@ -345,6 +352,38 @@ OptimizerEntry parse_optimizer(std::string_view spec, SpearmintCost cost) {
     e.description = "scrambled Sobol sequence";
     e.make = [](const FunctionInstance& inst, std::uint64_t seed) {
       return std::make_unique<baselines::SobolSearch>(box_of(*inst.objective), seed);
+    };
+  } else if (spec == "dlib-lipo") {
+    e.peer = true;
+    e.description =
+        "dlib 19.24 global_function_search (MaxLIPO + trust region, dlib's defaults: 5000 "
+        "Monte Carlo candidates per LIPO step, random point with probability 0.02), seeded";
+    e.make = [](const FunctionInstance& inst, std::uint64_t seed) {
+      return std::make_unique<baselines::DlibLipo>(box_of(*inst.objective),
+                                                   baselines::DlibLipoOptions{}, seed);
+    };
+  } else if (spec == "direct-l" || spec == "crs2") {
+    e.peer = true;
+    baselines::NloptOptions o;
+    o.algorithm = spec == "direct-l" ? baselines::NloptAlgorithm::kDirectL
+                                     : baselines::NloptAlgorithm::kCrs2Lm;
+    e.description = spec == "direct-l"
+                        ? "NLopt 2.7 GN_DIRECT_L (locally biased DIRECT, deterministic), on a "
+                          "worker thread behind ask/tell"
+                        : "NLopt 2.7 GN_CRS2_LM (controlled random search with local mutation, "
+                          "population 10(d+1)), seeded, on a worker thread behind ask/tell";
+    e.make = [o](const FunctionInstance& inst, std::uint64_t seed) {
+      return std::make_unique<baselines::NloptOptimizer>(box_of(*inst.objective), o, seed);
+    };
+  } else if (spec == "cmaes") {
+    e.peer = true;
+    const baselines::CmaEsOptions o;
+    e.description =
+        "pagmo 2.18 CMA-ES with IPOP restarts (population max(5, 4 + floor(3 ln d)), doubled at "
+        "each restart; sigma0 0.3 of the box; restart at ftol 1e-8 or xtol 1e-4), seeded, on a "
+        "worker thread behind ask/tell";
+    e.make = [o](const FunctionInstance& inst, std::uint64_t seed) {
+      return std::make_unique<baselines::CmaEsOptimizer>(box_of(*inst.objective), o, seed);
     };
   } else if (spec == "spearmint") {
     e.gp_based = true;

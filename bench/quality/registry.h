@@ -1,6 +1,7 @@
 // rnnopt/bench/quality/registry.h: optimizers and test functions of rnnopt-bench, by name.
 //
 // The command line names optimizers ("random", "sobol", "spearmint", "spearmint-fixed", "gp-ucb",
+// the peers "dlib-lipo", "direct-l", "crs2", "cmaes" (baselines/README.md),
 // "rnn:models/NAME.safetensors") and functions ("gp:d=4", "branin", "goldstein-price",
 // "hartmann3", "hartmann6", "rosenbrock:d=4", "ackley:d=3"); this file turns each name into an
 // entry that builds the optimizer for a run or the function instance for an index.
@@ -76,6 +77,7 @@ struct OptimizerEntry {
   std::string description;
   bool gp_based = false;  // a GP optimizer: cubic cost, gets fewer instances in the paper preset
   bool learned = false;   // a learned (rnn*) optimizer: the paired table sets it against the rest
+  bool peer = false;      // a library users would pick instead (dlib, NLopt, pagmo)
   // Empty when the optimizer can run on a d-dimensional function; otherwise the reason not.
   std::function<std::string(int d)> unsupported_reason;
   // A fresh optimizer for one run on inst; seed is the run's optimizer seed.
@@ -93,6 +95,9 @@ FunctionEntry parse_function(std::string_view spec);
 // for an unknown name and std::runtime_error for a model file that cannot be loaded (the message
 // names the file and the problem).
 OptimizerEntry parse_optimizer(std::string_view spec, SpearmintCost cost = SpearmintCost::kFull);
+
+// The peers' names: dlib-lipo, direct-l, crs2, cmaes (the order of the presets).
+std::vector<std::string> peer_optimizers();
 
 // The names accepted, for --help and error messages.
 std::string known_optimizers();

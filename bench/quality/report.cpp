@@ -1,5 +1,6 @@
 #include "bench/quality/report.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -23,6 +24,142 @@ void table_header(std::ostringstream& md, const Bench& bench) {
   md << "\n|---|";
   for (std::size_t k = 0; k < bench.optimizers.size(); ++k) md << "---|";
   md << "\n";
+}
+
+std::string format_rank(double r) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", r);
+  return buf;
+}
+
+// The optimizers with the lowest mean rank of r ("a and b" on a tie).
+std::string best_of(const RankSummary& r) {
+  const double best = *std::min_element(r.mean_rank.begin(), r.mean_rank.end());
+  std::string s;
+  for (std::size_t k = 0; k < r.optimizers.size(); ++k) {
+    if (r.mean_rank[k] == best) s += (s.empty() ? "`" : " and `") + r.optimizers[k] + "`";
+  }
+  return s + " (" + format_rank(best) + ")";
+}
+
+const OptimizerEntry* entry(const Bench& bench, const std::string& label) {
+  for (const auto& o : bench.optimizers) {
+    if (o.label == label) return &o;
+  }
+  return nullptr;
+}
+
+// One sentence on a learned optimizer in one rank group at each horizon: its place, and its mean
+// regret against the best peer's (dlib, NLopt, pagmo; the best other baseline when no peer ran)
+// on the same problems.
+std::string learned_standing(const Bench& bench, const Summary& summary, const std::string& group,
+                             const std::string& learned) {
+  std::string places, ratios;
+  bool any = false;
+  bool peers_ran = false;
+  for (int h : bench.config.horizons) {
+    const RankSummary* r = find_ranks(summary, group, h);
+    if (r == nullptr) continue;
+    const auto it = std::find(r->optimizers.begin(), r->optimizers.end(), learned);
+    if (it == r->optimizers.end()) continue;
+    const std::size_t me = static_cast<std::size_t>(it - r->optimizers.begin());
+    int place = 1;
+    for (double m : r->mean_rank) place += m < r->mean_rank[me] ? 1 : 0;
+    // The best peer by mean regret; the best non-learned optimizer when no peer is ranked here.
+    std::size_t best = r->optimizers.size();
+    for (int pass = 0; pass < 2 && best == r->optimizers.size(); ++pass) {
+      for (std::size_t k = 0; k < r->optimizers.size(); ++k) {
+        const OptimizerEntry* o = entry(bench, r->optimizers[k]);
+        if (o == nullptr || o->learned || (pass == 0 && !o->peer)) continue;
+        if (best == r->optimizers.size() || r->mean_regret[k] < r->mean_regret[best]) best = k;
+      }
+    }
+    peers_ran =
+        peers_ran || (best < r->optimizers.size() && entry(bench, r->optimizers[best])->peer);
+    places += std::string(any ? "; " : "") + "t = " + std::to_string(h) + ": " +
+              std::to_string(place) + " of " + std::to_string(r->optimizers.size()) +
+              " (mean rank " + format_rank(r->mean_rank[me]) + ")";
+    if (best < r->optimizers.size()) {
+      const double b = r->mean_regret[best];
+      ratios += std::string(any ? "; " : "") + "t = " + std::to_string(h) + ": " +
+                (b > 0.0 ? format_value(r->mean_regret[me] / b) + "x" : std::string("n/a")) +
+                " (`" + r->optimizers[best] + "` " + format_value(b) + ")";
+    }
+    any = true;
+  }
+  if (!any) return "";
+  return "`" + learned + "` places " + places + "; its mean regret is, against the best " +
+         (peers_ran ? "peer's" : "baseline's") + ", " + ratios + ".";
+}
+
+void verdict(std::ostringstream& md, const Bench& bench, const Summary& summary) {
+  md << "## Verdict\n\nGenerated from the rank table below: the best optimizer is the one with "
+        "the lowest mean rank (in parentheses); a learned optimizer's place is by mean rank, and "
+        "its mean regret is divided by the best peer's (dlib, NLopt, pagmo) on the same problems."
+        "\n\n";
+  bool any = false;
+  std::vector<std::string> groups;
+  for (const auto& r : summary.ranks) {
+    if (std::find(groups.begin(), groups.end(), r.group) == groups.end()) groups.push_back(r.group);
+  }
+  for (const auto& group : groups) {
+    std::string line = "- **" + group + "**";
+    bool first = true;
+    int problems = 0;
+    for (int h : bench.config.horizons) {
+      const RankSummary* r = find_ranks(summary, group, h);
+      if (r == nullptr || r->optimizers.empty()) continue;
+      problems = r->problems;
+      line += std::string(first ? ": best at " : ", ") + "t = " + std::to_string(h) + ": " +
+              best_of(*r);
+      first = false;
+    }
+    if (first) continue;
+    line += " [" + std::to_string(problems) + " problems].";
+    for (const auto& o : bench.optimizers) {
+      if (!o.learned) continue;
+      const std::string s = learned_standing(bench, summary, group, o.label);
+      if (!s.empty()) line += " " + s;
+    }
+    md << line << "\n";
+    any = true;
+  }
+  if (!any) md << "No rank could be computed (no problem was run by every optimizer).\n";
+  md << "\n";
+}
+
+void rank_tables(std::ostringstream& md, const Bench& bench, const Summary& summary) {
+  md << "\n## Mean rank\n\nOn each problem (a function instance with a run seed) the optimizers "
+        "that ran on the function are ranked by regret at t (1 = lowest; ties share the mean of "
+        "their ranks); the table gives each optimizer's mean rank over the problems every one of "
+        "them ran (n; the GP-based optimizers may have run on fewer instances). Family rows and "
+        "`all` pool their functions' problems and rank only the optimizers that ran on every one "
+        "of those functions (-: not ranked there). Lower is better; the best of each row in "
+        "bold. summary.json: `ranks`.\n";
+  for (int h : bench.config.horizons) {
+    md << "\n### Mean rank at t = " << h << "\n\n| group | n |";
+    for (const auto& o : bench.optimizers) md << " " << o.label << " |";
+    md << "\n|---|---|";
+    for (std::size_t k = 0; k < bench.optimizers.size(); ++k) md << "---|";
+    md << "\n";
+    for (const auto& r : summary.ranks) {
+      if (r.horizon != h) continue;
+      const double best =
+          r.mean_rank.empty() ? 0.0 : *std::min_element(r.mean_rank.begin(), r.mean_rank.end());
+      md << "| " << r.group << " | " << r.problems << " |";
+      for (const auto& o : bench.optimizers) {
+        const auto it = std::find(r.optimizers.begin(), r.optimizers.end(), o.label);
+        if (it == r.optimizers.end()) {
+          md << " - |";
+          continue;
+        }
+        const double m = r.mean_rank[static_cast<std::size_t>(it - r.optimizers.begin())];
+        const char* mark = m == best ? "**" : "";
+        md << " " << mark << format_rank(m) << mark << " |";
+      }
+      md << "\n";
+    }
+  }
 }
 
 }  // namespace
@@ -50,6 +187,7 @@ std::string report_markdown(const Bench& bench, const Summary& summary, const Be
   for (const auto& note : cfg.notes) md << "> " << note << "\n>\n";
   if (!cfg.notes.empty()) md << "\n";
 
+  verdict(md, bench, summary);
   md << "## Setup\n\n";
   md << "A run is one optimizer on one function instance with one seed, evaluated "
      << cfg.max_horizon() << " times; regret is reported at t = ";
@@ -125,6 +263,8 @@ std::string report_markdown(const Bench& bench, const Summary& summary, const Be
     }
   }
 
+  rank_tables(md, bench, summary);
+
   if (!summary.paired.empty()) {
     md << "\n## Paired: each learned optimizer against each baseline\n\nOn the runs both have "
           "(same function, instance and seed; the GP optimizers may have run on fewer instances "
@@ -144,7 +284,9 @@ std::string report_markdown(const Bench& bench, const Summary& summary, const Be
 
   md << "\n## Time for 100 iterations (like the paper's Table 1)\n\nCPU seconds of the "
         "optimizer's own work (construction, propose and observe; one thread per run) for 100 "
-        "iterations, function evaluations excluded; mean over runs with a 95% interval. CPU time "
+        "iterations, function evaluations excluded; mean over runs with a 95% interval (for the "
+        "libraries run on a worker thread behind ask/tell, `direct-l`, `crs2` and `cmaes`, the "
+        "worker's CPU time is included; the two threads never run at once). CPU time "
         "rather than wall-clock time, so that other work on the machine does not inflate it; "
         "summary.json has both. Measured with "
      << cfg.jobs << " run(s) in parallel on a machine with " << std::thread::hardware_concurrency()

@@ -24,6 +24,26 @@ void check_sample(const std::vector<double>& values, double level, const char* w
 
 }  // namespace
 
+std::vector<double> average_ranks(const std::vector<double>& values) {
+  for (double v : values) {
+    if (!std::isfinite(v)) throw std::invalid_argument("average_ranks(): non-finite value");
+  }
+  std::vector<std::size_t> order(values.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return values[a] < values[b]; });
+  std::vector<double> ranks(values.size());
+  for (std::size_t i = 0; i < order.size();) {
+    std::size_t j = i;
+    while (j + 1 < order.size() && values[order[j + 1]] == values[order[i]]) ++j;
+    // Positions i..j (0-based) share the mean of ranks i+1..j+1.
+    const double rank = 0.5 * static_cast<double>(i + j) + 1.0;
+    for (std::size_t k = i; k <= j; ++k) ranks[order[k]] = rank;
+    i = j + 1;
+  }
+  return ranks;
+}
+
 MeanInterval mean_interval(const std::vector<double>& values, double level) {
   check_sample(values, level, "mean_interval()");
   MeanInterval m;

@@ -1,7 +1,7 @@
 // rnnopt/bench/quality/statistics.h: the statistics of the quality benchmark.
 //
 // Means with Student-t 95% intervals, medians with distribution-free (order-statistic) intervals,
-// and the best-so-far regret of a run read at the reporting horizons.
+// ranks with ties averaged, and the best-so-far regret of a run read at the reporting horizons.
 //
 //   std::vector<double> r = {0.3, 0.1, 0.2};
 //   auto m = rnnopt::bench::mean_interval(r);      // m.mean = 0.2, m.lower/m.upper: t-interval
@@ -44,6 +44,10 @@ MedianInterval median_interval(std::vector<double> values, double level = 0.95);
 // Requires every horizon in [1, curve.size()]; throws std::invalid_argument otherwise.
 std::vector<double> regret_at_horizons(const std::vector<double>& best_so_far,
                                        const std::vector<int>& horizons);
+
+// Ranks 1..n of values (1: the lowest), ties given the mean of the ranks they span: {0.2, 0.1,
+// 0.2} -> {2.5, 1, 2.5}. Requires finite values; throws std::invalid_argument otherwise.
+std::vector<double> average_ranks(const std::vector<double>& values);
 
 // The running minimum of ys minus f_star: best-so-far regret after each evaluation.
 std::vector<double> best_so_far_regret(const std::vector<double>& ys, double f_star);

@@ -53,6 +53,103 @@ std::vector<PairedSummary> paired_summaries(const Bench& bench, const Groups& gr
   return out;
 }
 
+using ProblemKey = std::pair<int, std::uint64_t>;  // (instance, seed)
+
+// The ranks of every function at horizon h, pooled into the rows of one group.
+struct RankAccumulator {
+  std::map<std::string, double> rank_sum, regret_sum;
+  int problems = 0;
+  int competitors = 0;
+};
+
+// Ranks on every complete problem of function fn at horizon h, added to acc.
+void rank_function(const Bench& bench, const Groups& groups, const FunctionEntry& fn, int h,
+                   RankAccumulator& acc) {
+  std::vector<std::pair<std::string, std::map<ProblemKey, const RunRecord*>>> ran;
+  for (const auto& o : bench.optimizers) {
+    const auto g = groups.find({o.label, fn.label});
+    if (g == groups.end()) continue;
+    std::map<ProblemKey, const RunRecord*> by_key;
+    for (const RunRecord* r : g->second) by_key[{r->key.instance, r->key.seed}] = r;
+    ran.emplace_back(o.label, std::move(by_key));
+  }
+  if (ran.empty()) return;
+  for (const auto& [key, first] : ran.front().second) {
+    std::vector<double> regret;
+    for (const auto& [label, by_key] : ran) {
+      const auto it = by_key.find(key);
+      if (it == by_key.end()) break;
+      regret.push_back(it->second->regret[h - 1]);
+    }
+    if (regret.size() != ran.size()) continue;  // not every optimizer ran this problem
+    const std::vector<double> ranks = average_ranks(regret);
+    for (std::size_t k = 0; k < ran.size(); ++k) {
+      acc.rank_sum[ran[k].first] += ranks[k];
+      acc.regret_sum[ran[k].first] += regret[k];
+    }
+    ++acc.problems;
+    acc.competitors = std::max(acc.competitors, static_cast<int>(ran.size()));
+  }
+}
+
+std::vector<RankSummary> rank_summaries(const Bench& bench, const Groups& groups) {
+  // The groups: each function alone, each family with two or more functions, then all functions
+  // when there are two or more.
+  struct Group {
+    std::string label, kind;
+    std::vector<const FunctionEntry*> functions;
+  };
+  std::vector<Group> group_list;
+  for (const auto& fn : bench.functions) group_list.push_back({fn.label, "function", {&fn}});
+  std::vector<std::string> families;
+  for (const auto& fn : bench.functions) {
+    if (std::find(families.begin(), families.end(), fn.family) == families.end()) {
+      families.push_back(fn.family);
+    }
+  }
+  for (const auto& family : families) {
+    Group g{"family " + family, "family", {}};
+    for (const auto& fn : bench.functions) {
+      if (fn.family == family) g.functions.push_back(&fn);
+    }
+    if (g.functions.size() >= 2) group_list.push_back(std::move(g));
+  }
+  if (bench.functions.size() >= 2 && families.size() >= 2) {
+    Group all{"all", "all", {}};
+    for (const auto& fn : bench.functions) all.functions.push_back(&fn);
+    group_list.push_back(std::move(all));
+  }
+
+  std::vector<RankSummary> out;
+  for (const Group& g : group_list) {
+    for (int h : bench.config.horizons) {
+      RankAccumulator acc;
+      for (const FunctionEntry* fn : g.functions) rank_function(bench, groups, *fn, h, acc);
+      if (acc.problems == 0) continue;
+      RankSummary r;
+      r.group = g.label;
+      r.kind = g.kind;
+      r.horizon = h;
+      r.problems = acc.problems;
+      r.competitors = acc.competitors;
+      for (const auto& o : bench.optimizers) {
+        // Ranked in the group only when it ran on each of the group's functions.
+        bool everywhere = true;
+        for (const FunctionEntry* fn : g.functions) {
+          everywhere = everywhere && groups.count({o.label, fn->label}) > 0;
+        }
+        if (!everywhere || acc.rank_sum.count(o.label) == 0) continue;
+        r.optimizers.push_back(o.label);
+        // Every optimizer of the group ran each of its problems: the same count for all.
+        r.mean_rank.push_back(acc.rank_sum[o.label] / acc.problems);
+        r.mean_regret.push_back(acc.regret_sum[o.label] / acc.problems);
+      }
+      out.push_back(std::move(r));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Summary summarize(const Bench& bench, const std::vector<RunRecord>& runs) {
@@ -113,6 +210,7 @@ Summary summarize(const Bench& bench, const std::vector<RunRecord>& runs) {
     }
   }
   s.paired = paired_summaries(bench, groups);
+  s.ranks = rank_summaries(bench, groups);
   return s;
 }
 
@@ -186,6 +284,27 @@ nlohmann::json summary_json(const Bench& bench, const Summary& summary, const Be
          {"b_better", p.b_better},
          {"ties", p.ties}});
   }
+  j["ranks_method"] =
+      "mean rank over problems (function instance x run seed) at each horizon; on each problem "
+      "the optimizers that ran on the function are ranked by regret, 1 = lowest, ties averaged; "
+      "a function's problems are those all of them ran; families and all pool their functions' "
+      "problems and rank only optimizers that ran on every one of those functions; mean_regret "
+      "is over the same problems";
+  j["ranks"] = nlohmann::json::array();
+  for (const auto& r : summary.ranks) {
+    nlohmann::json mean_rank = nlohmann::json::object(), mean_regret = nlohmann::json::object();
+    for (std::size_t k = 0; k < r.optimizers.size(); ++k) {
+      mean_rank[r.optimizers[k]] = r.mean_rank[k];
+      mean_regret[r.optimizers[k]] = r.mean_regret[k];
+    }
+    j["ranks"].push_back({{"group", r.group},
+                          {"kind", r.kind},
+                          {"horizon", r.horizon},
+                          {"problems", r.problems},
+                          {"competitors", r.competitors},
+                          {"mean_rank", mean_rank},
+                          {"mean_regret", mean_regret}});
+  }
   j["timing"] = nlohmann::json::array();
   for (const auto& t : summary.timing) {
     j["timing"].push_back(
@@ -208,6 +327,13 @@ const RegretSummary* find_regret(const Summary& s, const std::string& optimizer,
                                  const std::string& function, int horizon) {
   for (const auto& r : s.regret) {
     if (r.optimizer == optimizer && r.function == function && r.horizon == horizon) return &r;
+  }
+  return nullptr;
+}
+
+const RankSummary* find_ranks(const Summary& s, const std::string& group, int horizon) {
+  for (const auto& r : s.ranks) {
+    if (r.group == group && r.horizon == horizon) return &r;
   }
   return nullptr;
 }

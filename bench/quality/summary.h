@@ -5,7 +5,7 @@
 // function: the optimizer's own time for 100 iterations (propose + observe, function evaluations
 // excluded), the paper's Table 1 measure. For the plots: the regret curve over t with its band.
 // For every learned optimizer x baseline x function x horizon: the paired difference on the runs
-// both have.
+// both have. For every function, family and all functions x horizon: each optimizer's mean rank.
 //
 //   rnnopt::bench::Summary s = rnnopt::bench::summarize(bench, result.runs);
 //   rnnopt::bench::write_file_atomically(dir / "summary.json", summary_json(bench, s,
@@ -59,11 +59,30 @@ struct PairedSummary {
   int a_better = 0, b_better = 0, ties = 0;
 };
 
+// Mean ranks at one horizon over a group of problems, like bayesmark's or COCO's. A problem is one
+// function instance with one run seed; on it the optimizers that ran on that function are ranked
+// by regret (1: lowest; ties share the mean of their ranks). A function's problems are those every
+// such optimizer ran (the GP optimizers may run on fewer instances). A family ("gp", "classic")
+// and "all" pool the problems of their functions; an optimizer that did not run on every one of
+// those functions has no mean rank there (its ranks would be among different competitors).
+struct RankSummary {
+  std::string group;  // a function label, "family gp", "family classic" or "all"
+  std::string kind;   // "function", "family" or "all"
+  int horizon = 0;
+  int problems = 0;
+  int competitors = 0;  // the most optimizers ranked on one problem
+  // Bench order; entries of optimizers without a rank here are left out.
+  std::vector<std::string> optimizers;
+  std::vector<double> mean_rank;
+  std::vector<double> mean_regret;  // over the same problems (like with like)
+};
+
 struct Summary {
   std::vector<RegretSummary> regret;  // optimizer-major, then function, then horizon
   std::vector<TimingSummary> timing;
   std::vector<RegretCurve> curves;
   std::vector<PairedSummary> paired;  // learned x baseline x function x horizon, >= 2 shared runs
+  std::vector<RankSummary> ranks;     // functions, then families, then all; each at every horizon
 };
 
 // Statistics over the runs of each optimizer x function pair (pairs without runs are left out).
@@ -77,6 +96,7 @@ nlohmann::json summary_json(const Bench& bench, const Summary& summary, const Be
 // The RegretSummary of (optimizer, function, horizon), or nullptr.
 const RegretSummary* find_regret(const Summary& s, const std::string& optimizer,
                                  const std::string& function, int horizon);
+const RankSummary* find_ranks(const Summary& s, const std::string& group, int horizon);
 const TimingSummary* find_timing(const Summary& s, const std::string& optimizer,
                                  const std::string& function);
 
