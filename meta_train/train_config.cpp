@@ -1,10 +1,13 @@
 #include "meta_train/train_config.h"
 
+#include "meta_train/internal/json_fields.h"
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 
 namespace rnnopt::train {
@@ -16,25 +19,8 @@ using nlohmann::json;
   throw std::invalid_argument("TrainConfig::validate(): " + what);
 }
 
-template <class T>
-void read(const json& doc, const char* key, T& out, std::set<std::string>& seen) {
-  seen.insert(key);
-  if (!doc.contains(key)) return;
-  try {
-    out = doc.at(key).get<T>();
-  } catch (const json::exception& e) {
-    throw std::invalid_argument(std::string("config_from_json(): field '") + key +
-                                "' has the wrong type (" + doc.at(key).dump() + ")");
-  }
-}
-
-void reject_unknown(const json& doc, const std::set<std::string>& seen, const std::string& where) {
-  for (const auto& [key, value] : doc.items()) {
-    if (!seen.contains(key)) {
-      throw std::invalid_argument("config_from_json(): unknown field '" + where + key + "'");
-    }
-  }
-}
+using internal::read;
+using internal::reject_unknown;
 
 std::string kernel_name(functions::GpKernel k) {
   return k == functions::GpKernel::kRbf ? "rbf" : "matern52";
@@ -195,59 +181,66 @@ TrainConfig config_from_json(const nlohmann::json& doc) {
   read(doc, "validation_horizon", c.validation_horizon, seen);
   read(doc, "checkpoint_every", c.checkpoint_every, seen);
   seen.insert("prior");
-  if (doc.contains("prior")) {
-    const json& p = doc.at("prior");
-    if (!p.is_object()) throw std::invalid_argument("config_from_json(): prior must be an object");
-    std::set<std::string> pseen;
-    std::string kernel = kernel_name(c.prior.kernel);
-    read(p, "kernel", kernel, pseen);
-    if (kernel == "rbf") {
-      c.prior.kernel = functions::GpKernel::kRbf;
-    } else if (kernel == "matern52") {
-      c.prior.kernel = functions::GpKernel::kMatern52;
-    } else {
-      throw std::invalid_argument("config_from_json(): prior.kernel must be rbf or matern52");
-    }
-    read(p, "variance", c.prior.variance, pseen);
-    read(p, "num_features", c.prior.num_features, pseen);
-    pseen.insert("length_scale");
-    if (p.contains("length_scale")) {
-      const json& l = p.at("length_scale");
-      std::set<std::string> lseen;
-      std::string kind = ls_kind_name(c.prior.length_scale.kind);
-      read(l, "kind", kind, lseen);
-      using Kind = functions::LengthScaleDistribution::Kind;
-      if (kind == "fixed") {
-        c.prior.length_scale.kind = Kind::kFixed;
-      } else if (kind == "uniform") {
-        c.prior.length_scale.kind = Kind::kUniform;
-      } else if (kind == "loguniform") {
-        c.prior.length_scale.kind = Kind::kLogUniform;
-      } else {
-        throw std::invalid_argument(
-            "config_from_json(): prior.length_scale.kind must be fixed, uniform or loguniform");
-      }
-      read(l, "low", c.prior.length_scale.low, lseen);
-      read(l, "high", c.prior.length_scale.high, lseen);
-      read(l, "per_dimension", c.prior.length_scale.per_dimension, lseen);
-      reject_unknown(l, lseen, "prior.length_scale.");
-    }
-    reject_unknown(p, pseen, "prior.");
-  }
+  if (doc.contains("prior")) c.prior = prior_from_json(doc.at("prior"), c.prior);
   reject_unknown(doc, seen, "");
   c.validate();
   return c;
 }
 
+nlohmann::json prior_to_json(const functions::GpPrior& prior) {
+  json ls = {{"kind", ls_kind_name(prior.length_scale.kind)},
+             {"low", prior.length_scale.low},
+             {"high", prior.length_scale.high},
+             {"per_dimension", prior.length_scale.per_dimension}};
+  return json{{"kernel", kernel_name(prior.kernel)},
+              {"variance", prior.variance},
+              {"num_features", prior.num_features},
+              {"length_scale", ls}};
+}
+
+functions::GpPrior prior_from_json(const nlohmann::json& p, functions::GpPrior defaults) {
+  if (!p.is_object()) throw std::invalid_argument("config_from_json(): prior must be an object");
+  functions::GpPrior prior = defaults;
+  std::set<std::string> pseen;
+  std::string kernel = kernel_name(prior.kernel);
+  read(p, "kernel", kernel, pseen);
+  if (kernel == "rbf") {
+    prior.kernel = functions::GpKernel::kRbf;
+  } else if (kernel == "matern52") {
+    prior.kernel = functions::GpKernel::kMatern52;
+  } else {
+    throw std::invalid_argument("config_from_json(): prior.kernel must be rbf or matern52");
+  }
+  read(p, "variance", prior.variance, pseen);
+  read(p, "num_features", prior.num_features, pseen);
+  pseen.insert("length_scale");
+  if (p.contains("length_scale")) {
+    const json& l = p.at("length_scale");
+    std::set<std::string> lseen;
+    std::string kind = ls_kind_name(prior.length_scale.kind);
+    read(l, "kind", kind, lseen);
+    using Kind = functions::LengthScaleDistribution::Kind;
+    if (kind == "fixed") {
+      prior.length_scale.kind = Kind::kFixed;
+    } else if (kind == "uniform") {
+      prior.length_scale.kind = Kind::kUniform;
+    } else if (kind == "loguniform") {
+      prior.length_scale.kind = Kind::kLogUniform;
+    } else {
+      throw std::invalid_argument(
+          "config_from_json(): prior.length_scale.kind must be fixed, uniform or loguniform");
+    }
+    read(l, "low", prior.length_scale.low, lseen);
+    read(l, "high", prior.length_scale.high, lseen);
+    read(l, "per_dimension", prior.length_scale.per_dimension, lseen);
+    reject_unknown(l, lseen, "prior.length_scale.");
+  }
+  reject_unknown(p, pseen, "prior.");
+  return prior;
+}
+
 nlohmann::json config_to_json(const TrainConfig& c) {
-  json ls = {{"kind", ls_kind_name(c.prior.length_scale.kind)},
-             {"low", c.prior.length_scale.low},
-             {"high", c.prior.length_scale.high},
-             {"per_dimension", c.prior.length_scale.per_dimension}};
-  json prior = {{"kernel", kernel_name(c.prior.kernel)},
-                {"variance", c.prior.variance},
-                {"num_features", c.prior.num_features},
-                {"length_scale", ls}};
+  const json prior = prior_to_json(c.prior);
   return json{{"name", c.name},
               {"seed", c.seed},
               {"architecture", c.architecture},
@@ -292,6 +285,30 @@ void write_text_atomically(const std::string& path, const std::string& text) {
     if (!out) throw std::runtime_error("cannot write " + tmp);
   }
   std::filesystem::rename(tmp, path);
+}
+
+MinimaCache read_minima_cache(const std::string& path, const std::string& header) {
+  MinimaCache cached;
+  std::ifstream in(path);
+  std::string line;
+  if (in && std::getline(in, line) && line == header) {
+    std::uint64_t seed = 0;
+    int d = 0;
+    double value = 0.0;
+    while (in >> seed >> d >> value) cached[{seed, d}] = value;
+  }
+  return cached;
+}
+
+void write_minima_cache(const std::string& path, const std::string& header,
+                        const MinimaCache& cached) {
+  std::ostringstream out;
+  out << header << "\n";
+  out.precision(17);
+  for (const auto& [key, value] : cached) {
+    out << key.first << ' ' << key.second << ' ' << value << "\n";
+  }
+  write_text_atomically(path, out.str());
 }
 
 }  // namespace rnnopt::train

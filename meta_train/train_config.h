@@ -11,8 +11,10 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "functions/gp_sample.h"
@@ -86,8 +88,22 @@ TrainConfig config_from_json(const nlohmann::json& doc);
 // The full configuration (every field, defaults included) as JSON; config_from_json inverts it.
 nlohmann::json config_to_json(const TrainConfig& config);
 
+// The GP prior block of a config ({kernel, variance, num_features, length_scale {kind, low, high,
+// per_dimension}}), fields missing from `p` keeping their values in `defaults`; unknown keys are
+// rejected. Throws std::invalid_argument. prior_to_json writes every field.
+functions::GpPrior prior_from_json(const nlohmann::json& p, functions::GpPrior defaults = {});
+nlohmann::json prior_to_json(const functions::GpPrior& prior);
+
 // Writes text to path through path + ".tmp" and a rename, so a reader never sees a partial file
 // (config.json, metrics.jsonl, validation_minima.txt). Throws std::runtime_error naming the file.
 void write_text_atomically(const std::string& path, const std::string& text);
+
+// Validation f* by (function seed, d), kept in RUN_DIR/validation_minima.txt between runs. read:
+// the cached minima, or none if the file is missing or its first line is not `header` (another
+// prior). write: atomically.
+using MinimaCache = std::map<std::pair<std::uint64_t, int>, double>;
+MinimaCache read_minima_cache(const std::string& path, const std::string& header);
+void write_minima_cache(const std::string& path, const std::string& header,
+                        const MinimaCache& cached);
 
 }  // namespace rnnopt::train

@@ -487,37 +487,6 @@ struct Trainer::Impl {
   std::vector<ValidationGroup> validation;
 };
 
-namespace {
-
-// Validation f* by (function seed, d), kept in RUN_DIR/validation_minima.txt between runs.
-using MinimaCache = std::map<std::pair<std::uint64_t, int>, double>;
-
-// The cached minima, or none if the file is missing or was written for another prior (header).
-MinimaCache read_minima_cache(const std::string& path, const std::string& header) {
-  MinimaCache cached;
-  std::ifstream in(path);
-  std::string line;
-  if (in && std::getline(in, line) && line == header) {
-    std::uint64_t seed = 0;
-    int d = 0;
-    double value = 0.0;
-    while (in >> seed >> d >> value) cached[{seed, d}] = value;
-  }
-  return cached;
-}
-
-void write_minima_cache(const std::string& path, const std::string& header,
-                        const MinimaCache& cached) {
-  std::ostringstream out;
-  out << header << "\n";
-  out.precision(17);
-  for (const auto& [key, value] : cached)
-    out << key.first << ' ' << key.second << ' ' << value << "\n";
-  write_text_atomically(path, out.str());
-}
-
-}  // namespace
-
 Trainer::Trainer(TrainConfig config, TrainerOptions options) {
   config.validate();
   if (options.threads < 1) throw std::invalid_argument("Trainer::Trainer(): threads must be >= 1");

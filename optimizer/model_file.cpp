@@ -286,6 +286,13 @@ GoldenTrace parse_golden_trace(const json& g, const std::string& source) {
   if (const auto it = g.find("tolerance"); it != g.end()) {
     trace.tolerance = as_double(*it, source, where + ".tolerance");
   }
+  if (const auto it = g.find("scores"); it != g.end()) {
+    const json& sc = as_array(*it, source, where + ".scores");
+    if (sc.size() > static_cast<std::size_t>(kMaxGoldenSteps)) {
+      fail(source, where + ".scores has more than " + std::to_string(kMaxGoldenSteps) + " values");
+    }
+    for (const json& v : sc) trace.scores.push_back(as_double(v, source, where + ".scores entry"));
+  }
   return trace;
 }
 
@@ -320,6 +327,15 @@ void validate_golden_trace(const GoldenTrace& g, const Manifest& m, const std::s
   }
   if (!std::isfinite(g.tolerance) || !(g.tolerance > 0.0)) {
     fail(source, where + ".tolerance must be finite and > 0");
+  }
+  if (!g.scores.empty()) {
+    if (!m.acquisition) fail(source, where + ".scores is only for acquisition models");
+    if (g.scores.size() + 1 != g.queries.size()) {
+      fail(source, where + ".scores needs len(queries) - 1 values");
+    }
+    for (double v : g.scores) {
+      if (!std::isfinite(v)) fail(source, where + ".scores has a value that is not finite");
+    }
   }
 }
 
@@ -374,11 +390,71 @@ int Manifest::feature_width() const {
   return width;
 }
 
+int Manifest::acquisition_feature_width() const {
+  if (!acquisition) return 0;
+  // MODEL_FORMAT.md section 7: 2d + 2 + 3 neighbours + 4 + 3 kernels.
+  return 2 * d_max + 2 + 3 * acquisition->neighbours + 4 +
+         3 * static_cast<int>(acquisition->kernels.size());
+}
+
+namespace {
+
+// The checks of MODEL_FORMAT.md section 7 for an acquisition-head manifest.
+void validate_acquisition(const Manifest& mf, const std::string& source) {
+  const std::string m = "manifest: acquisition: ";
+  const AcquisitionSpec& a = *mf.acquisition;
+  if (mf.architecture != "lstm") {
+    fail(source, m + "architecture must be lstm, got " + shown(mf.architecture));
+  }
+  if (mf.dims.size() != 1 || mf.dims.front() != mf.d_max) {
+    fail(source, m + "dims must be exactly [d_max]");
+  }
+  if (mf.input_features != std::vector<std::string>{"x", "y", "best_y", "budget"}) {
+    fail(source, m + "input_features must be [\"x\", \"y\", \"best_y\", \"budget\"]");
+  }
+  if (mf.y_normalisation.kind != "rank") {
+    fail(source, m + "y_normalisation kind must be rank, got " + shown(mf.y_normalisation.kind));
+  }
+  if (mf.output_map != "acquisition") {
+    fail(source, m + "output_map must be acquisition, got " + shown(mf.output_map));
+  }
+  if (mf.parallel_workers != 1) fail(source, m + "parallel_workers must be 1");
+  check_range(a.head_width, 1, kMaxHiddenSize, source, m + "head_width");
+  check_range(a.uniform_candidates, 1, 1'000'000, source, m + "uniform_candidates");
+  check_range(a.local_candidates, 0, 1'000'000, source, m + "local_candidates");
+  check_range(a.neighbours, 0, 64, source, m + "neighbours");
+  if (a.local_candidates > 0 && a.local_scales.empty()) fail(source, m + "local_scales is empty");
+  if (a.local_scales.size() > 64) fail(source, m + "local_scales has more than 64 entries");
+  for (double v : a.local_scales) {
+    if (!std::isfinite(v) || !(v > 0.0) || v > 10.0) {
+      fail(source, m + "local_scales entries must be in (0, 10]");
+    }
+  }
+  if (a.kernels.size() > 32) fail(source, m + "kernels has more than 32 entries");
+  for (const AcquisitionKernel& k : a.kernels) {
+    if (k.kind != "rbf" && k.kind != "matern52") {
+      fail(source, m + "unknown kernel kind " + shown(k.kind) + " (expected rbf or matern52)");
+    }
+    if (!std::isfinite(k.length_scale) || !(k.length_scale > 0.0) || k.length_scale > 1e3) {
+      fail(source, m + "kernel length_scale must be in (0, 1000]");
+    }
+  }
+  if (!std::isfinite(a.jitter) || !(a.jitter > 0.0) || a.jitter > 1.0) {
+    fail(source, m + "jitter must be in (0, 1]");
+  }
+}
+
+}  // namespace
+
 void Manifest::validate(const std::string& source) const {
   const std::string m = "manifest: ";
-  if (format_version != 1) {
-    fail(source,
-         m + "unknown format_version " + std::to_string(format_version) + " (this reader knows 1)");
+  if (format_version != 1 && format_version != 2) {
+    fail(source, m + "unknown format_version " + std::to_string(format_version) +
+                     " (this reader knows 1 and 2)");
+  }
+  if ((format_version == 2) != acquisition.has_value()) {
+    fail(source, m + (acquisition ? "an acquisition block needs format_version 2"
+                                  : "format_version 2 needs an acquisition block"));
   }
   if (architecture != "lstm" && architecture != "dnc") {
     fail(source, m + "unknown architecture " + shown(architecture) + " (expected lstm or dnc)");
@@ -408,8 +484,8 @@ void Manifest::validate(const std::string& source) const {
   for (std::size_t i = 0; i < input_features.size(); ++i) {
     const std::string& f = input_features[i];
     if (feature_width_of(f, d_max) == 0) {
-      fail(source,
-           m + "unknown input feature " + shown(f) + " (known: x, y, flag, mask, budget, best_y, best_x)");
+      fail(source, m + "unknown input feature " + shown(f) +
+                       " (known: x, y, flag, mask, budget, best_y, best_x)");
     }
     if (std::find(input_features.begin(), input_features.begin() + static_cast<std::ptrdiff_t>(i),
                   f) != input_features.begin() + static_cast<std::ptrdiff_t>(i)) {
@@ -422,12 +498,14 @@ void Manifest::validate(const std::string& source) const {
     fail(source, m + "dims has a d < d_max = " + std::to_string(d_max) +
                      " but input_features lacks \"mask\"");
   }
-  if (output_map != "tanh" && output_map != "clip" && output_map != "sin" &&
-      output_map != "sin_best") {
-    fail(source, m + "unknown output_map " + shown(output_map) +
-                     " (expected tanh, clip, sin or sin_best)");
+  if (acquisition) {
+    validate_acquisition(*this, source);
+  } else if (output_map != "tanh" && output_map != "clip" && output_map != "sin" &&
+             output_map != "sin_best") {
+    fail(source,
+         m + "unknown output_map " + shown(output_map) + " (expected tanh, clip, sin or sin_best)");
   }
-  if (y_normalisation.kind != "none" && y_normalisation.kind != "running") {
+  if (y_normalisation.kind != "none" && y_normalisation.kind != "running" && !acquisition) {
     fail(source, m + "unknown y_normalisation kind " + shown(y_normalisation.kind) +
                      " (expected none or running)");
   }
@@ -468,6 +546,15 @@ std::map<std::string, std::vector<std::int64_t>> Manifest::expected_tensors() co
     t["interface.w"] = {z, h};
     t["interface.b"] = {z};
   }
+  if (acquisition) {
+    // MODEL_FORMAT.md section 7: the candidate head replaces head.w/head.b.
+    const std::int64_t hh = acquisition->head_width;
+    t["acq.wc"] = {hh, acquisition_feature_width()};
+    t["acq.bc"] = {hh};
+    t["acq.wh"] = {hh, h};
+    t["acq.v"] = {hh};
+    return t;
+  }
   t["head.w"] = {d_max, h + n_read * w};
   t["head.b"] = {d_max};
   return t;
@@ -481,9 +568,9 @@ Manifest parse_manifest(const std::string& json_text, const std::string& source)
   const auto field = [&](const char* k) { return m + ": " + k; };
   Manifest out;
   out.format_version = as_int(key("format_version"), source, field("format_version"));
-  if (out.format_version != 1) {
+  if (out.format_version != 1 && out.format_version != 2) {
     fail(source, m + ": unknown format_version " + std::to_string(out.format_version) +
-                     " (this reader knows 1)");
+                     " (this reader knows 1 and 2)");
   }
   out.name = as_string(key("name"), source, field("name"));
   out.architecture = as_string(key("architecture"), source, field("architecture"));
@@ -526,6 +613,37 @@ Manifest parse_manifest(const std::string& json_text, const std::string& source)
   if (const auto it = j.find("golden_trace"); it != j.end()) {
     out.golden_trace = parse_golden_trace(*it, source);
   }
+  if (const auto it = j.find("acquisition"); it != j.end()) {
+    const std::string w = field("acquisition");
+    const json& a = as_object(*it, source, w);
+    AcquisitionSpec spec;
+    const auto get_int = [&](const char* k) {
+      return as_int(member(a, k, source, w), source, w + "." + k);
+    };
+    spec.head_width = get_int("head_width");
+    spec.uniform_candidates = get_int("uniform_candidates");
+    spec.local_candidates = get_int("local_candidates");
+    spec.neighbours = get_int("neighbours");
+    const json& scales =
+        as_array(member(a, "local_scales", source, w), source, w + ".local_scales");
+    if (scales.size() > 64) fail(source, w + ".local_scales has more than 64 entries");
+    spec.local_scales.clear();
+    for (const json& v : scales)
+      spec.local_scales.push_back(as_double(v, source, w + ".local_scales"));
+    const json& kernels = as_array(member(a, "kernels", source, w), source, w + ".kernels");
+    if (kernels.size() > 32) fail(source, w + ".kernels has more than 32 entries");
+    for (const json& k : kernels) {
+      as_object(k, source, w + ".kernels entry");
+      AcquisitionKernel kern;
+      kern.kind = as_string(member(k, "kind", source, w + ".kernels entry"), source,
+                            w + ".kernels entry kind");
+      kern.length_scale = as_double(member(k, "length_scale", source, w + ".kernels entry"), source,
+                                    w + ".kernels entry length_scale");
+      spec.kernels.push_back(kern);
+    }
+    spec.jitter = as_double(member(a, "jitter", source, w), source, w + ".jitter");
+    out.acquisition = std::move(spec);
+  }
   out.validate(source);
   return out;
 }
@@ -552,10 +670,25 @@ std::string manifest_to_json(const Manifest& manifest) {
   j["horizon"] = manifest.horizon;
   j["parallel_workers"] = manifest.parallel_workers;
   j["training"] = parse_json(manifest.training_json, source, "training JSON");
+  if (manifest.acquisition) {
+    const AcquisitionSpec& a = *manifest.acquisition;
+    json kernels = json::array();
+    for (const AcquisitionKernel& k : a.kernels) {
+      kernels.push_back({{"kind", k.kind}, {"length_scale", k.length_scale}});
+    }
+    j["acquisition"] = {{"head_width", a.head_width},
+                        {"uniform_candidates", a.uniform_candidates},
+                        {"local_candidates", a.local_candidates},
+                        {"local_scales", a.local_scales},
+                        {"neighbours", a.neighbours},
+                        {"kernels", kernels},
+                        {"jitter", a.jitter}};
+  }
   if (manifest.golden_trace) {
     const GoldenTrace& g = *manifest.golden_trace;
     j["golden_trace"] = {
         {"d", g.d}, {"y", g.y}, {"queries", g.queries}, {"tolerance", g.tolerance}};
+    if (!g.scores.empty()) j["golden_trace"]["scores"] = g.scores;
   }
   try {
     return j.dump();

@@ -73,9 +73,28 @@ struct GoldenTrace {
   std::vector<double> y;                     // value fed back after each query
   std::vector<std::vector<double>> queries;  // expected canonical queries, d values each
   double tolerance = 1e-4;
+  // Acquisition models only (MODEL_FORMAT.md section 7): the best candidate's score at each step
+  // after the first (len(queries) - 1 values; empty: not checked). The chosen candidates alone
+  // may survive damaged weights; the scores do not.
+  std::vector<double> scores;
 };
 
-// The manifest of MODEL_FORMAT.md section 2 (format_version 1).
+// The "acquisition" block of an acquisition-head model (MODEL_FORMAT.md section 7).
+struct AcquisitionKernel {
+  std::string kind = "rbf";  // "rbf" or "matern52"
+  double length_scale = 0.3;
+};
+struct AcquisitionSpec {
+  int head_width = 64;  // Hh
+  int uniform_candidates = 256;
+  int local_candidates = 64;
+  std::vector<double> local_scales{0.2, 0.05, 0.01, 0.002};
+  int neighbours = 2;
+  std::vector<AcquisitionKernel> kernels;
+  double jitter = 1e-4;
+};
+
+// The manifest of MODEL_FORMAT.md section 2 (format_version 1; 2 adds the acquisition block).
 struct Manifest {
   int format_version = 1;
   std::string name;
@@ -92,6 +111,12 @@ struct Manifest {
   int parallel_workers = 1;
   std::string training_json = "{}";  // the free-form "training" object, serialised JSON
   std::optional<GoldenTrace> golden_trace;
+  // Present iff format_version == 2: the proposal is the best of the head's scored candidates.
+  std::optional<AcquisitionSpec> acquisition;
+
+  bool is_acquisition() const { return acquisition.has_value(); }
+  // Per-candidate feature width of an acquisition model (0 otherwise).
+  int acquisition_feature_width() const;
 
   // Width F of the feature vector (MODEL_FORMAT.md section 3); unknown features count 0.
   int feature_width() const;

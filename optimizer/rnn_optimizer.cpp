@@ -5,6 +5,7 @@
 #include <deque>
 #include <stdexcept>
 
+#include "optimizer/internal/acq_network.h"
 #include "optimizer/internal/network.h"
 #include "optimizer/internal/session.h"
 #include "optimizer/internal/state_io.h"
@@ -213,6 +214,60 @@ struct RnnOptimizer::State {
   }
 };
 
+// The evolving state of a run of an acquisition-head model (see the class comment).
+struct RnnOptimizer::AcqState {
+  AcqState(const Model& model, const Box& box, std::uint64_t seed)
+      : user_box(box), run(*model.acq_network()), rng(seed), canonical(box.dim()) {}
+
+  Box user_box;
+  internal::AcqRun run;
+  Rng rng;
+  int fallbacks = 0;
+  std::vector<double> canonical;  // scratch, d values
+
+  int dim() const { return user_box.dim(); }
+
+  // x (inside the user box) in canonical coordinates, into `canonical`.
+  const double* to_canonical(const Eigen::VectorXd& x) {
+    for (int i = 0; i < dim(); ++i) {
+      const double c =
+          2.0 * ((x[i] - user_box.lower[i]) / (user_box.upper[i] - user_box.lower[i])) - 1.0;
+      canonical[i] = std::clamp(c, -1.0, 1.0);
+    }
+    return canonical.data();
+  }
+
+  Eigen::VectorXd next(internal::AcqRun& r) {
+    if (!r.propose(rng, canonical.data())) ++fallbacks;
+    Eigen::VectorXd x(dim());
+    for (int i = 0; i < dim(); ++i) {
+      const double v = user_box.lower[i] +
+                       (0.5 * (canonical[i] + 1.0)) * (user_box.upper[i] - user_box.lower[i]);
+      x[i] = std::min(std::max(v, user_box.lower[i]), user_box.upper[i]);
+    }
+    return x;
+  }
+
+  std::vector<Eigen::VectorXd> propose(const Optimizer& self, int n) {
+    std::vector<Eigen::VectorXd> xs;
+    if (self.pending().empty() && n == 1) {
+      xs.push_back(next(run));
+      return xs;
+    }
+    // Constant liar on a copy: pending points and this batch's earlier points are fed with the
+    // best observed value (0 before any observation).
+    const auto best = self.best();
+    const double lie = best ? best->y : 0.0;
+    internal::AcqRun fork = run;
+    for (const Eigen::VectorXd& p : self.pending()) fork.observe(to_canonical(p), lie);
+    while (static_cast<int>(xs.size()) < n) {
+      xs.push_back(next(fork));
+      if (static_cast<int>(xs.size()) < n) fork.observe(to_canonical(xs.back()), lie);
+    }
+    return xs;
+  }
+};
+
 RnnOptimizer::RnnOptimizer(std::shared_ptr<const Model> model, Box box, RnnOptimizerOptions options,
                            std::uint64_t seed)
     : Optimizer(std::move(box), "RnnOptimizer::RnnOptimizer()"),
@@ -232,17 +287,24 @@ RnnOptimizer::RnnOptimizer(std::shared_ptr<const Model> model, Box box, RnnOptim
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(where + e.what());
   }
-  state_ = std::make_unique<State>(*model_, this->box(), options_, seed);
+  if (model_->is_acquisition()) {
+    acq_ = std::make_unique<AcqState>(*model_, this->box(), seed);
+  } else {
+    state_ = std::make_unique<State>(*model_, this->box(), options_, seed);
+  }
 }
 
 RnnOptimizer::~RnnOptimizer() = default;
 
-int RnnOptimizer::fallback_count() const { return state_->fallbacks; }
-int RnnOptimizer::restart_count() const { return state_->restarts; }
-int RnnOptimizer::network_steps() const { return state_->session.steps(); }
-Box RnnOptimizer::zoom_box() const { return state_->zoom; }
+int RnnOptimizer::fallback_count() const { return acq_ ? acq_->fallbacks : state_->fallbacks; }
+int RnnOptimizer::restart_count() const { return acq_ ? 0 : state_->restarts; }
+int RnnOptimizer::network_steps() const {
+  return acq_ ? acq_->run.observations() : state_->session.steps();
+}
+Box RnnOptimizer::zoom_box() const { return acq_ ? box() : state_->zoom; }
 
 Eigen::VectorXd RnnOptimizer::do_propose() {
+  if (acq_) return std::move(acq_->propose(*this, 1).front());
   State& s = *state_;
   // The common sequential case without a vector of one: the latest query, not yet proposed.
   if (s.workers == 1 && s.session.steps() > 0 && s.fresh && pending().empty()) {
@@ -253,11 +315,16 @@ Eigen::VectorXd RnnOptimizer::do_propose() {
 }
 
 std::vector<Eigen::VectorXd> RnnOptimizer::do_propose_batch(int n) {
+  if (acq_) return acq_->propose(*this, n);
   return state_->workers == 1 ? state_->propose_sequential(*this, n)
                               : state_->propose_parallel(*this, n);
 }
 
 void RnnOptimizer::do_observe(const Observation& obs) {
+  if (acq_) {
+    acq_->run.observe(acq_->to_canonical(obs.x), obs.y);
+    return;
+  }
   State& s = *state_;
   s.ensure_started();
   if (s.exhausted()) return;  // recorded by the base class; the next proposal restarts
@@ -284,13 +351,17 @@ std::vector<long long> model_signature(const Model& model, int d) {
     sig.push_back(m.dnc->word_size);
     sig.push_back(m.dnc->read_heads);
   }
+  if (m.acquisition) {
+    sig.push_back(2);
+    sig.push_back(m.acquisition->head_width);
+    sig.push_back(m.acquisition_feature_width());
+  }
   return sig;
 }
 
 }  // namespace
 
 std::string RnnOptimizer::save_state() const {
-  const State& s = *state_;
   internal::StateWriter w;
   w.tag(kStateMagic);
   w.integer(kStateVersion);
@@ -307,6 +378,21 @@ std::string RnnOptimizer::save_state() const {
   w.tag("pending");
   w.integer(static_cast<long long>(pending().size()));
   for (const Eigen::VectorXd& x : pending()) w.reals(x);
+  if (acq_) {
+    // The history is re-fed into the features on restore; the LSTM state is stored as is.
+    w.tag("rng");
+    w.text(acq_->rng.state());
+    w.tag("acq");
+    w.integer(acq_->fallbacks);
+    const internal::LstmState& ls = acq_->run.lstm_state();
+    for (std::size_t l = 0; l < ls.concat.size(); ++l) {
+      w.reals(ls.concat[l]);
+      w.reals(ls.c[l]);
+    }
+    w.tag("end");
+    return w.str();
+  }
+  const State& s = *state_;
   w.tag("rng");
   w.text(s.rng.state());
   w.tag("counters");
@@ -383,6 +469,30 @@ void RnnOptimizer::restore_state(const std::string& text) {
   std::vector<Eigen::VectorXd> pending;
   for (std::size_t i = 0, n = count(100'000'000); i < n; ++i) pending.push_back(read_vector(d));
 
+  if (acq_) {
+    AcqState a(*model_, box(), 0);
+    r.expect("rng");
+    try {
+      a.rng.set_state(r.text());
+    } catch (const std::invalid_argument&) {
+      r.fail("malformed generator state");
+    }
+    r.expect("acq");
+    a.fallbacks = static_cast<int>(count(1'000'000'000));
+    internal::LstmState& ls = a.run.lstm_state();
+    for (std::size_t l = 0; l < ls.concat.size(); ++l) {
+      r.reals(ls.concat[l].data(), ls.concat[l].size());
+      r.reals(ls.c[l].data(), ls.c[l].size());
+    }
+    r.expect("end");
+    for (const Observation& o : history) {
+      if (!box().contains(o.x) || !std::isfinite(o.y)) r.fail("malformed saved state: bad history");
+      a.run.replay(a.to_canonical(o.x), o.y);
+    }
+    restore_base_state(std::move(history), std::move(pending));
+    *acq_ = std::move(a);
+    return;
+  }
   State s(*model_, box(), options_, 0);
   r.expect("rng");
   try {

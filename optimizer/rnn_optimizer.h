@@ -20,6 +20,7 @@
 #include <Eigen/Core>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,7 +32,8 @@ namespace rnnopt {
 
 namespace internal {
 class Network;
-}
+class AcqNetwork;
+}  // namespace internal
 
 class Model;
 
@@ -62,17 +64,24 @@ class Model {
   // A short name such as "rnn:lstm-oi-d2".
   std::string display_name() const;
 
-  // The engine's network (optimizer/internal/network.h).
+  // The engine's network of a direct model (optimizer/internal/network.h). Requires
+  // !is_acquisition().
   const internal::Network& network() const { return *network_; }
+  // True for an acquisition-head model (MODEL_FORMAT.md section 7).
+  bool is_acquisition() const { return acq_network_ != nullptr; }
+  // The acquisition-head network (optimizer/internal/acq_network.h); null for direct models.
+  const internal::AcqNetwork* acq_network() const { return acq_network_.get(); }
 
  private:
   friend std::shared_ptr<const Model> make_model(ModelFile file, const std::string& source,
                                                  LoadOptions options);
-  Model(Manifest manifest, std::string source, std::unique_ptr<internal::Network> network);
+  Model(Manifest manifest, std::string source, std::unique_ptr<internal::Network> network,
+        std::unique_ptr<internal::AcqNetwork> acq_network);
 
   Manifest manifest_;
   std::string source_;
   std::unique_ptr<internal::Network> network_;
+  std::unique_ptr<internal::AcqNetwork> acq_network_;
 };
 
 // Reads a model file (read_model_file) and builds the model. Throws ModelError naming the path and
@@ -107,6 +116,9 @@ struct RandomModelSpec {
   int parallel_workers = 1;   // > 1 adds the "flag" feature if missing
   double weight_scale = 0.0;  // weights ~ U(-a, a); 0: a = 1/sqrt(hidden_size) (PyTorch's init)
   int golden_steps = 8;       // length of the golden trace (at least 1)
+  // Set: an acquisition-head model (MODEL_FORMAT.md section 7; architecture lstm, dims {d_max});
+  // input_features, output_map, y_normalisation and parallel_workers are then those it requires.
+  std::optional<AcquisitionSpec> acquisition;
 
   // Throws std::invalid_argument("RandomModelSpec::validate(): ...") for impossible sizes.
   void validate() const;
@@ -150,6 +162,14 @@ struct RnnOptimizerOptions {
 };
 
 // The learned optimizer. One RnnOptimizer is used by one thread at a time.
+//
+// Acquisition-head models (MODEL_FORMAT.md section 7): the first proposal is the box centre; each
+// later one is the best-scoring of the candidates drawn from the seeded generator. Every
+// observation is fed (history and one network step) in the order it arrives. Pending points are
+// handled by a constant liar on a copy of the state, as for sequential direct models below. The
+// options past_horizon, restart_* and segment_steps do not apply (the candidate search works at
+// any step; the budget feature exceeds 1 past the horizon); a proposal costs O(t^2 K) for t
+// observations and K candidates (the GP features of the reference kernels).
 //
 // Protocol (MODEL_FORMAT.md sections 3, 6): every observation is fed to the network in the order it
 // arrives, also for points it did not propose (warm start), as (x in the canonical box, normalised
@@ -196,6 +216,7 @@ class RnnOptimizer final : public Optimizer {
 
  private:
   struct State;
+  struct AcqState;
 
   Eigen::VectorXd do_propose() override;
   std::vector<Eigen::VectorXd> do_propose_batch(int n) override;
@@ -204,7 +225,8 @@ class RnnOptimizer final : public Optimizer {
 
   std::shared_ptr<const Model> model_;
   RnnOptimizerOptions options_;
-  std::unique_ptr<State> state_;
+  std::unique_ptr<State> state_;   // direct models
+  std::unique_ptr<AcqState> acq_;  // acquisition-head models
 };
 
 }  // namespace rnnopt

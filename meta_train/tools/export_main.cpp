@@ -10,6 +10,8 @@
 #include <iostream>
 #include <string>
 
+#include "meta_train/acq_config.h"
+#include "meta_train/acq_run.h"
 #include "meta_train/trainer.h"
 #include "optimizer/model_file.h"
 
@@ -32,6 +34,24 @@ int main(int argc, char** argv) {
     namespace fs = std::filesystem;
     const fs::path dir(run_dir);
     nlohmann::json doc = rnnopt::train::load_config_json((dir / "config.json").string());
+    if (rnnopt::train::is_acquisition_config(doc)) {
+      const std::time_t now = std::time(nullptr);
+      char date[32];
+      std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+      const std::string model_name = name.empty() ? fs::path(out).stem().string() : name;
+      const rnnopt::ModelFile file = rnnopt::train::export_acquisition_run(
+          run_dir, model_name,
+          {{"git_commit", RNNOPT_GIT_COMMIT},
+           {"date", date},
+           {"run_dir", run_dir},
+           {"command",
+            "rnnopt-meta-train --config " + (dir / "config.json").string() + " --out " + run_dir}});
+      if (fs::path(out).has_parent_path()) fs::create_directories(fs::path(out).parent_path());
+      rnnopt::write_model_file(out, file);
+      std::cout << "wrote " << out << " (acquisition head, golden trace of "
+                << file.manifest.golden_trace->y.size() << " steps)" << std::endl;
+      return 0;
+    }
     doc["name"] = name.empty() ? fs::path(out).stem().string() : name;
     const rnnopt::train::TrainConfig config = rnnopt::train::config_from_json(doc);
     rnnopt::train::Trainer trainer(config, {.threads = 1, .compute_known_minima = false});

@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "meta_train/acq_config.h"
+#include "meta_train/acq_run.h"
 #include "meta_train/trainer.h"
 
 namespace {
@@ -118,6 +120,11 @@ int run(int argc, char** argv) {
       ->check(CLI::ExistingFile)
       ->excludes("--resume");
   app.add_option("--threads", threads, "LibTorch threads")->check(CLI::PositiveNumber);
+  double max_minutes = 0.0;
+  app.add_option("--max-minutes", max_minutes,
+                 "acquisition design: stop after this many wall minutes, checkpointed (resume "
+                 "later with --resume); 0: no limit")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--device", device, "cpu or cuda (when this LibTorch has CUDA)")
       ->check(CLI::IsMember({"cpu", "cuda"}));
   try {
@@ -141,6 +148,23 @@ int run(int argc, char** argv) {
     doc = rnnopt::train::load_config_json(config_path);
   }
   for (const auto& s : sets) rnnopt::train::apply_override(doc, s);
+  if (rnnopt::train::is_acquisition_config(doc)) {
+    // The learned acquisition head (meta_train/README.md): its own trainer and run folder.
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    if (resume && !sets.empty()) {
+      throw std::runtime_error("--set cannot change a run being resumed (edit its config.json)");
+    }
+    rnnopt::train::AcqRunOptions o;
+    o.run_dir = out_dir;
+    o.config = doc;
+    o.resume = resume;
+    o.init_model = init_path;
+    o.threads = threads;
+    o.max_minutes = max_minutes;
+    o.stop = [] { return g_signal.load() != 0; };
+    return rnnopt::train::run_acquisition_training(o);
+  }
   const rnnopt::train::TrainConfig config = rnnopt::train::config_from_json(doc);
   fs::create_directories(run_dir);
   write_atomically(run_dir / "config.json", rnnopt::train::config_to_json(config).dump(2) + "\n");

@@ -5,14 +5,19 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "optimizer/internal/acq_network.h"
 #include "optimizer/internal/network.h"
 #include "optimizer/internal/session.h"
 #include "optimizer/rnn_optimizer.h"
 
 namespace rnnopt {
 
-Model::Model(Manifest manifest, std::string source, std::unique_ptr<internal::Network> network)
-    : manifest_(std::move(manifest)), source_(std::move(source)), network_(std::move(network)) {}
+Model::Model(Manifest manifest, std::string source, std::unique_ptr<internal::Network> network,
+             std::unique_ptr<internal::AcqNetwork> acq_network)
+    : manifest_(std::move(manifest)),
+      source_(std::move(source)),
+      network_(std::move(network)),
+      acq_network_(std::move(acq_network)) {}
 
 Model::~Model() = default;
 
@@ -27,9 +32,15 @@ std::string Model::display_name() const {
 std::shared_ptr<const Model> make_model(ModelFile file, const std::string& source,
                                         LoadOptions options) {
   file.manifest.validate(source);
-  auto network = std::make_unique<internal::Network>(internal::Network::from_file(file, source));
+  std::unique_ptr<internal::Network> network;
+  std::unique_ptr<internal::AcqNetwork> acq;
+  if (file.manifest.is_acquisition()) {
+    acq = std::make_unique<internal::AcqNetwork>(internal::AcqNetwork::from_file(file, source));
+  } else {
+    network = std::make_unique<internal::Network>(internal::Network::from_file(file, source));
+  }
   std::shared_ptr<const Model> model(
-      new Model(std::move(file.manifest), source, std::move(network)));
+      new Model(std::move(file.manifest), source, std::move(network), std::move(acq)));
   if (options.verify_golden_trace) {
     if (!model->manifest().golden_trace) {
       throw ModelError(source +
@@ -54,6 +65,25 @@ GoldenTrace record_golden_trace(const Model& model, int d, int steps) {
   GoldenTrace trace;
   trace.d = d;
   trace.tolerance = 1e-4;
+  if (model.is_acquisition()) {
+    // MODEL_FORMAT.md section 7: the candidates come from Rng(0).
+    internal::AcqRun run(*model.acq_network());
+    Rng rng(0);
+    std::vector<double> q(d);
+    for (int t = 0; t < steps; ++t) {
+      if (!run.propose(rng, q.data())) {
+        throw std::invalid_argument("record_golden_trace(): the scores are not finite at step " +
+                                    std::to_string(t + 1));
+      }
+      double y = 0.0;
+      for (double v : q) y += (v - 0.25) * (v - 0.25);
+      trace.queries.push_back(q);
+      trace.y.push_back(y);
+      if (t > 0) trace.scores.push_back(run.last_score());
+      run.observe(q.data(), y);
+    }
+    return trace;
+  }
   internal::Session session(model.network(), model.manifest(), d);
   session.start();
   std::vector<double> q(d);
@@ -81,18 +111,10 @@ double replay_golden_trace(const Model& model, const GoldenTrace& trace) {
   if (trace.queries.size() != trace.y.size() || trace.queries.empty()) {
     throw ModelError(source + ": golden trace: needs as many y as queries, at least one");
   }
-  internal::Session session(model.network(), model.manifest(), trace.d);
-  session.start();
   std::vector<double> q(trace.d);
   double worst = 0.0;
-  for (std::size_t t = 0; t < trace.queries.size(); ++t) {
+  auto check = [&](std::size_t t, bool finite) {
     const auto& expected = trace.queries[t];
-    if (static_cast<int>(expected.size()) != trace.d) {
-      throw ModelError(source + ": golden trace: query " + std::to_string(t + 1) + " has " +
-                       std::to_string(expected.size()) + " values, expected " +
-                       std::to_string(trace.d));
-    }
-    const bool finite = session.query(q.data());
     for (int i = 0; i < trace.d; ++i) {
       const double diff = finite ? std::abs(q[i] - expected[i]) : INFINITY;
       if (!(diff <= trace.tolerance)) {
@@ -105,6 +127,38 @@ double replay_golden_trace(const Model& model, const GoldenTrace& trace) {
       }
       worst = std::max(worst, diff);
     }
+  };
+  for (std::size_t t = 0; t < trace.queries.size(); ++t) {
+    if (static_cast<int>(trace.queries[t].size()) != trace.d) {
+      throw ModelError(source + ": golden trace: query " + std::to_string(t + 1) + " has " +
+                       std::to_string(trace.queries[t].size()) + " values, expected " +
+                       std::to_string(trace.d));
+    }
+  }
+  if (model.is_acquisition()) {
+    internal::AcqRun run(*model.acq_network());
+    Rng rng(0);
+    for (std::size_t t = 0; t < trace.queries.size(); ++t) {
+      check(t, run.propose(rng, q.data()));
+      if (t > 0 && !trace.scores.empty()) {
+        const double want = trace.scores[t - 1];
+        const double diff = std::abs(run.last_score() - want);
+        if (!(diff <= trace.tolerance * std::max(1.0, std::abs(want)))) {
+          std::ostringstream os;
+          os << source << ": golden trace mismatch at step " << t + 1
+             << ": the best candidate's score is " << run.last_score() << ", the file expects "
+             << want << "; the weights are damaged or the engine and the trainer disagree";
+          throw ModelError(os.str());
+        }
+      }
+      run.observe(q.data(), trace.y[t]);
+    }
+    return worst;
+  }
+  internal::Session session(model.network(), model.manifest(), trace.d);
+  session.start();
+  for (std::size_t t = 0; t < trace.queries.size(); ++t) {
+    check(t, session.query(q.data()));
     session.feed_observation(q.data(), trace.y[t]);
   }
   return worst;
@@ -144,26 +198,48 @@ ModelFile make_random_model_file(const RandomModelSpec& spec, std::uint64_t seed
   m.dims = spec.dims.empty() ? std::vector<int>{spec.d_max} : spec.dims;
   std::sort(m.dims.begin(), m.dims.end());
   m.dims.erase(std::unique(m.dims.begin(), m.dims.end()), m.dims.end());
-  m.input_features = spec.input_features;
-  auto has = [&](const std::string& f) {
-    return std::find(m.input_features.begin(), m.input_features.end(), f) != m.input_features.end();
-  };
-  for (const char* f : {"x", "y"}) {
-    if (!has(f)) m.input_features.push_back(f);
-  }
-  if (m.dims.front() < m.d_max && !has("mask")) m.input_features.push_back("mask");
-  if (spec.parallel_workers > 1 && !has("flag")) m.input_features.push_back("flag");
-  m.output_map = spec.output_map;
-  m.y_normalisation = spec.y_normalisation;
-  m.horizon = spec.horizon;
-  m.parallel_workers = spec.parallel_workers;
-  std::ostringstream training;
-  training << "{\"prior\": \"none (random weights)\", \"seed\": " << seed << "}";
-  m.training_json = training.str();
-  try {
-    m.validate("make_random_model_file()");
-  } catch (const ModelError& e) {
-    throw std::invalid_argument(e.what());
+  if (spec.acquisition) {
+    if (spec.architecture != "lstm") {
+      throw std::invalid_argument("RandomModelSpec::validate(): acquisition models are lstm");
+    }
+    m.format_version = 2;
+    m.dims = {spec.d_max};
+    m.input_features = {"x", "y", "best_y", "budget"};
+    m.output_map = "acquisition";
+    m.y_normalisation = {"rank", 1e-6};
+    m.horizon = spec.horizon;
+    m.parallel_workers = 1;
+    m.acquisition = spec.acquisition;
+    m.training_json =
+        "{\"prior\": \"none (random weights)\", \"seed\": " + std::to_string(seed) + "}";
+    try {
+      m.validate("make_random_model_file()");
+    } catch (const ModelError& e) {
+      throw std::invalid_argument(e.what());
+    }
+  } else {
+    m.input_features = spec.input_features;
+    auto has = [&](const std::string& f) {
+      return std::find(m.input_features.begin(), m.input_features.end(), f) !=
+             m.input_features.end();
+    };
+    for (const char* f : {"x", "y"}) {
+      if (!has(f)) m.input_features.push_back(f);
+    }
+    if (m.dims.front() < m.d_max && !has("mask")) m.input_features.push_back("mask");
+    if (spec.parallel_workers > 1 && !has("flag")) m.input_features.push_back("flag");
+    m.output_map = spec.output_map;
+    m.y_normalisation = spec.y_normalisation;
+    m.horizon = spec.horizon;
+    m.parallel_workers = spec.parallel_workers;
+    std::ostringstream training;
+    training << "{\"prior\": \"none (random weights)\", \"seed\": " << seed << "}";
+    m.training_json = training.str();
+    try {
+      m.validate("make_random_model_file()");
+    } catch (const ModelError& e) {
+      throw std::invalid_argument(e.what());
+    }
   }
 
   const double a = spec.weight_scale > 0.0 ? spec.weight_scale : 1.0 / std::sqrt(spec.hidden_size);

@@ -231,7 +231,7 @@ std::vector<CorpusCase> corpus_cases() {
          return join_json(s.header, s.data);
        }},
       // Manifest.
-      {"bad-version-2", "unknown format_version 2", S::kReader,
+      {"bad-version-2", "format_version 2 needs an acquisition block", S::kReader,
        manifest([](json& m) { m["format_version"] = 2; })},
       {"bad-version-future-only", "unknown format_version 99", S::kReader,
        manifest([](json& m) { m = {{"format_version", 99}, {"model", "next"}}; })},

@@ -266,8 +266,10 @@ TEST_CASE("manifest errors name the failed check", "[optimizer][model_file]") {
   const auto manifest = [&](const std::function<void(json&)>& edit) {
     return edit_manifest(good, edit);
   };
+  check_rejects(manifest([](json& m) { m["format_version"] = 3; }),
+                "unknown format_version 3 (this reader knows 1 and 2)");
   check_rejects(manifest([](json& m) { m["format_version"] = 2; }),
-                "unknown format_version 2 (this reader knows 1)");
+                "format_version 2 needs an acquisition block");
   // A future version is reported as such even when the rest is unrecognisable.
   check_rejects(manifest([](json& m) { m = {{"format_version", 7}}; }), "unknown format_version 7");
   check_rejects(manifest([](json& m) { m.erase("format_version"); }), "missing \"format_version\"");

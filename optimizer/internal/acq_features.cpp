@@ -1,0 +1,310 @@
+#include "optimizer/internal/acq_features.h"
+
+#include <Eigen/Cholesky>
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace rnnopt::internal {
+namespace {
+
+constexpr double kSqrt5 = 2.23606797749979;
+constexpr double kInvSqrt2Pi = 0.3989422804014327;
+constexpr double kLogSqrt2Pi = 0.9189385332046727;
+constexpr double kLogEiFloor = -30.0;
+constexpr double kMissingDistance = 3.0;  // a neighbour that does not exist yet (n < neighbours)
+
+double phi(double z) { return kInvSqrt2Pi * std::exp(-0.5 * z * z); }
+double big_phi(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
+
+}  // namespace
+
+double acq_kernel(AcqKernelKind kind, double r2) {
+  if (kind == AcqKernelKind::kRbf) return std::exp(-0.5 * r2);
+  const double r = std::sqrt(std::max(r2, 0.0));
+  return (1.0 + kSqrt5 * r + (5.0 / 3.0) * r2) * std::exp(-kSqrt5 * r);
+}
+
+int AcqConfig::feature_width() const {
+  return 2 * d + 2 + 3 * neighbours + 4 + 3 * static_cast<int>(kernels.size());
+}
+
+std::string AcqConfig::problem() const {
+  if (d < 1) return "d must be >= 1";
+  if (uniform_candidates < 1 || uniform_candidates > 1'000'000) {
+    return "uniform_candidates must be in [1, 1e6]";
+  }
+  if (local_candidates < 0 || local_candidates > 1'000'000) {
+    return "local_candidates must be in [0, 1e6]";
+  }
+  if (local_candidates > 0 && local_scales.empty()) return "local_scales is empty";
+  if (local_scales.size() > 64) return "local_scales has more than 64 entries";
+  for (double s : local_scales) {
+    if (!std::isfinite(s) || !(s > 0.0) || s > 10.0) return "local_scales must be in (0, 10]";
+  }
+  if (neighbours < 0 || neighbours > 64) return "neighbours must be in [0, 64]";
+  if (kernels.size() > 32) return "kernels has more than 32 entries";
+  for (const AcqKernel& k : kernels) {
+    if (!std::isfinite(k.length_scale) || !(k.length_scale > 0.0) || k.length_scale > 1e3) {
+      return "kernel length_scale must be in (0, 1000]";
+    }
+  }
+  if (!std::isfinite(jitter) || !(jitter > 0.0) || jitter > 1.0) return "jitter must be in (0, 1]";
+  return "";
+}
+
+double normal_quantile(double p) {
+  if (!(p > 0.0)) return -INFINITY;
+  if (!(p < 1.0)) return INFINITY;
+  // Abramowitz & Stegun 26.2.23 (|error| < 4.5e-4) as the start, then Newton steps on Phi.
+  const double q = p < 0.5 ? p : 1.0 - p;
+  const double t = std::sqrt(-2.0 * std::log(q));
+  double z = t - (2.515517 + t * (0.802853 + t * 0.010328)) /
+                     (1.0 + t * (1.432788 + t * (0.189269 + t * 0.001308)));
+  if (p < 0.5) z = -z;
+  for (int i = 0; i < 3; ++i) {
+    const double dens = phi(z);
+    if (!(dens > 0.0)) break;
+    z -= (big_phi(z) - p) / dens;
+  }
+  return z;
+}
+
+double log_expected_improvement(double mu, double sd, double best) {
+  const double z = (best - mu) / sd;
+  if (z > -5.0) {
+    const double h = z * big_phi(z) + phi(z);
+    return std::log(sd) + std::log(std::max(h, 1e-300));
+  }
+  // EI = sd phi(z) (1 - x R(x)) with x = -z and R the Mills ratio; its asymptotic series gives
+  // 1 - x R(x) = x^-2 (1 - 3 x^-2 + 15 x^-4 - 105 x^-6 + 945 x^-8 ...).
+  const double x2 = z * z;
+  const double u = 1.0 / x2;
+  const double series = 1.0 + u * (-3.0 + u * (15.0 + u * (-105.0 + u * 945.0)));
+  return std::log(sd) - 0.5 * x2 - kLogSqrt2Pi - std::log(x2) + std::log(series);
+}
+
+GpFactor::GpFactor(AcqKernelKind kind, Eigen::VectorXd length_scales, double variance,
+                   double jitter)
+    : kind_(kind), inv_ell_(length_scales.cwiseInverse()), variance_(variance), jitter_(jitter) {}
+
+double GpFactor::k(const double* a, const double* b) const {
+  double r2 = 0.0;
+  for (Eigen::Index j = 0; j < inv_ell_.size(); ++j) {
+    const double t = (a[j] - b[j]) * inv_ell_[j];
+    r2 += t * t;
+  }
+  return variance_ * acq_kernel(kind_, r2);
+}
+
+void GpFactor::add(const Eigen::MatrixXd& X, int n, const double* x) {
+  if (n + 1 > L_.rows()) {
+    const Eigen::Index cap = std::max<Eigen::Index>(16, 2 * (n + 1));
+    Eigen::MatrixXd grown = Eigen::MatrixXd::Zero(cap, cap);
+    grown.topLeftCorner(n_, n_) = L_.topLeftCorner(n_, n_);
+    L_.swap(grown);
+  }
+  double diag2 = variance_ * (1.0 + jitter_);
+  if (n > 0) {
+    Eigen::VectorXd v(n);
+    for (int i = 0; i < n; ++i) v[i] = k(X.col(i).data(), x);
+    L_.topLeftCorner(n, n).triangularView<Eigen::Lower>().solveInPlace(v);
+    L_.row(n).head(n) = v.transpose();
+    diag2 -= v.squaredNorm();
+  }
+  L_(n, n) = std::sqrt(std::max(diag2, variance_ * jitter_));
+  n_ = n + 1;
+}
+
+void GpFactor::posterior(const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
+                         const Eigen::MatrixXd& C, Eigen::VectorXd& mean, Eigen::VectorXd& sd) {
+  const int n = n_;
+  const Eigen::Index K = C.cols();
+  ks_.resize(n, K);
+  for (Eigen::Index c = 0; c < K; ++c) {
+    for (int i = 0; i < n; ++i) ks_(i, c) = k(X.col(i).data(), C.col(c).data());
+  }
+  const auto L = L_.topLeftCorner(n, n).triangularView<Eigen::Lower>();
+  alpha_ = y.head(n);
+  L.solveInPlace(alpha_);
+  L.transpose().solveInPlace(alpha_);
+  mean.noalias() = ks_.transpose() * alpha_;
+  L.solveInPlace(ks_);
+  sd.resize(K);
+  for (Eigen::Index c = 0; c < K; ++c) {
+    const double var = variance_ - ks_.col(c).squaredNorm();
+    sd[c] = std::sqrt(std::max(var, variance_ * 1e-12));
+  }
+}
+
+AcqHistory::AcqHistory(const AcqConfig& config) : config_(&config) {
+  for (const AcqKernel& kern : config.kernels) {
+    bank_.emplace_back(kern.kind, Eigen::VectorXd::Constant(config.d, kern.length_scale), 1.0,
+                       config.jitter);
+  }
+}
+
+void AcqHistory::add(const double* x, double y) {
+  const int d = config_->d;
+  if (n_ + 1 > X_.cols()) {
+    Eigen::MatrixXd grown(d, std::max<Eigen::Index>(16, 2 * (n_ + 1)));
+    grown.leftCols(n_) = X_.leftCols(n_);
+    X_.swap(grown);
+  }
+  for (GpFactor& g : bank_) g.add(X_, n_, x);
+  for (int j = 0; j < d; ++j) X_(j, n_) = x[j];
+  y_.push_back(y);
+  if (n_ == 0 || y < y_[best_]) best_ = n_;
+  ++n_;
+  update_scores();
+}
+
+void AcqHistory::update_scores() {
+  const int n = n_;
+  s_.resize(n);
+  if (n == 1) {
+    s_[0] = 0.0;
+    return;
+  }
+  std::vector<int> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return y_[a] < y_[b]; });
+  for (int i = 0; i < n;) {
+    int j = i;
+    while (j + 1 < n && y_[order[j + 1]] == y_[order[i]]) ++j;
+    const double rank = 0.5 * (i + j);  // ties share the average rank
+    const double score = normal_quantile((rank + 0.5) / n);
+    for (int k = i; k <= j; ++k) s_[order[k]] = score;
+    i = j + 1;
+  }
+}
+
+void AcqHistory::step_input(int horizon, float* out) const {
+  const int d = config_->d;
+  const int last = n_ - 1;
+  for (int j = 0; j < d; ++j) out[j] = static_cast<float>(X_(j, last));
+  out[d] = static_cast<float>(s_[last]);
+  out[d + 1] = static_cast<float>(s_[best_]);
+  out[d + 2] = static_cast<float>(static_cast<double>(n_) / horizon);
+}
+
+void AcqHistory::draw_candidates(Rng& rng, Eigen::MatrixXd& C) const {
+  const int d = config_->d;
+  const int ku = config_->uniform_candidates;
+  const int kl = config_->local_candidates;
+  C.resize(d, ku + kl);
+  for (int c = 0; c < ku; ++c) {
+    for (int j = 0; j < d; ++j) C(j, c) = rng.uniform(-1.0, 1.0);
+  }
+  const int scales = static_cast<int>(config_->local_scales.size());
+  for (int i = 0; i < kl; ++i) {
+    const double s = config_->local_scales[i % scales];
+    for (int j = 0; j < d; ++j) {
+      C(j, ku + i) = std::clamp(X_(j, best_) + s * rng.normal(), -1.0, 1.0);
+    }
+  }
+}
+
+void AcqHistory::features(const Eigen::MatrixXd& C, FeatureMatrix& F) {
+  const AcqConfig& cfg = *config_;
+  const int d = cfg.d;
+  const int n = n_;
+  const Eigen::Index K = C.cols();
+  F.resize(K, cfg.feature_width());
+  const double sbest = s_[best_];
+
+  // Candidate-to-observation distances.
+  dist_.resize(n, K);
+  for (Eigen::Index c = 0; c < K; ++c) {
+    for (int i = 0; i < n; ++i) dist_(i, c) = (X_.col(i) - C.col(c)).norm();
+  }
+  // The history's scale r (median nearest-neighbour distance, 1 for a single point) and its
+  // largest slope on the transformed values (the LIPO Lipschitz estimate, 0 for a single point).
+  double r = 1.0;
+  double lip = 0.0;
+  if (n > 1) {
+    nn_.assign(n, INFINITY);
+    for (int i = 0; i < n; ++i) {
+      for (int j = i + 1; j < n; ++j) {
+        const double dij = (X_.col(i) - X_.col(j)).norm();
+        nn_[i] = std::min(nn_[i], dij);
+        nn_[j] = std::min(nn_[j], dij);
+        lip = std::max(lip, std::abs(s_[i] - s_[j]) / std::max(dij, 1e-9));
+      }
+    }
+    const auto mid = nn_.begin() + n / 2;
+    std::nth_element(nn_.begin(), mid, nn_.end());
+    r = *mid;
+    if (n % 2 == 0) r = 0.5 * (r + *std::max_element(nn_.begin(), mid));
+  }
+  r = std::max(r, 1e-6);
+  const double log_r = std::log(r) / 4.0;
+
+  const int kb = static_cast<int>(bank_.size());
+  std::vector<Eigen::VectorXd> means(kb), sds(kb);
+  for (int b = 0; b < kb; ++b) bank_[b].posterior(X_, s_, C, means[b], sds[b]);
+
+  const int m = cfg.neighbours;
+  std::vector<int> nearest(static_cast<std::size_t>(std::max(m, 1)));
+  for (Eigen::Index c = 0; c < K; ++c) {
+    float* f = F.row(c).data();
+    int col = 0;
+    double nb2 = 0.0;
+    for (int j = 0; j < d; ++j) f[col++] = static_cast<float>(C(j, c));
+    for (int j = 0; j < d; ++j) {
+      const double o = C(j, c) - X_(j, best_);
+      nb2 += o * o;
+      f[col++] = static_cast<float>(o);
+    }
+    const double nb = std::sqrt(nb2);
+    f[col++] = static_cast<float>(nb);
+    f[col++] = static_cast<float>(std::log(nb + 1e-4) / 4.0);
+    // The m nearest observations, nearest first (insertion into a short sorted list).
+    const int found = std::min(m, n);
+    int have = 0;
+    for (int i = 0; i < n; ++i) {
+      const double di = dist_(i, c);
+      if (have < found) {
+        int p = have++;
+        while (p > 0 && dist_(nearest[p - 1], c) > di) {
+          nearest[p] = nearest[p - 1];
+          --p;
+        }
+        nearest[p] = i;
+      } else if (found > 0 && di < dist_(nearest[found - 1], c)) {
+        int p = found - 1;
+        while (p > 0 && dist_(nearest[p - 1], c) > di) {
+          nearest[p] = nearest[p - 1];
+          --p;
+        }
+        nearest[p] = i;
+      }
+    }
+    for (int q = 0; q < m; ++q) {
+      const double dq = q < found ? dist_(nearest[q], c) : kMissingDistance;
+      f[col++] = static_cast<float>(dq);
+      f[col++] = static_cast<float>(std::log(dq + 1e-4) / 4.0);
+      f[col++] = static_cast<float>(q < found ? s_[nearest[q]] - sbest : 0.0);
+    }
+    double d1 = dist_(0, c);
+    for (int i = 1; i < n; ++i) d1 = std::min(d1, dist_(i, c));
+    f[col++] = static_cast<float>(std::min(d1 / r, 10.0) / 4.0);
+    f[col++] = static_cast<float>(std::log(d1 / r + 1e-3) / 4.0);
+    f[col++] = static_cast<float>(log_r);
+    double lower = -INFINITY;
+    for (int i = 0; i < n; ++i) lower = std::max(lower, s_[i] - lip * dist_(i, c));
+    const double g = sbest - lower;  // > 0: the candidate may improve on the best
+    f[col++] =
+        static_cast<float>((g > 0 ? 1.0 : (g < 0 ? -1.0 : 0.0)) * std::log1p(std::abs(g)) / 2.0);
+    for (int b = 0; b < kb; ++b) {
+      const double mu = means[b][c];
+      const double sd = sds[b][c];
+      f[col++] = static_cast<float>(mu - sbest);
+      f[col++] = static_cast<float>(std::log(sd) / 4.0);
+      f[col++] =
+          static_cast<float>(std::max(log_expected_improvement(mu, sd, sbest), kLogEiFloor) / 10.0);
+    }
+  }
+}
+
+}  // namespace rnnopt::internal

@@ -1,0 +1,135 @@
+// rnnopt/optimizer/internal/acq_features.h: the history, candidates and per-candidate features of
+// the learned acquisition-head models (optimizer/MODEL_FORMAT.md section 7). Private to the engine,
+// and shared verbatim with the meta-trainer (meta_train/acq_trainer.cpp), so that a model sees at
+// run time exactly the numbers it was trained on.
+//
+//   AcqConfig cfg = ...;                      // from the manifest's "acquisition" block
+//   AcqHistory h(cfg);
+//   h.add(x, y);                              // canonical x in [-1,1]^d, raw finite y
+//   Eigen::MatrixXd C;                        // d x K candidates
+//   h.draw_candidates(rng, C);
+//   AcqHistory::FeatureMatrix F;              // K x feature_width(), float, row-major
+//   h.features(C, F);
+//
+// Everything is in double precision except the final float feature matrix.
+#pragma once
+
+#include <Eigen/Core>
+#include <string>
+#include <vector>
+
+#include "optimizer/random.h"
+
+namespace rnnopt::internal {
+
+enum class AcqKernelKind { kRbf, kMatern52 };
+
+// k(x, x') = variance * g(r), r^2 = sum_j ((x_j - x'_j) / ell_j)^2; g = exp(-r^2/2) (RBF) or
+// (1 + sqrt5 r + 5 r^2 / 3) exp(-sqrt5 r) (Matern-5/2).
+double acq_kernel(AcqKernelKind kind, double r2);
+
+struct AcqKernel {
+  AcqKernelKind kind = AcqKernelKind::kRbf;
+  double length_scale = 0.3;  // isotropic, in canonical coordinates
+};
+
+// The fixed part of the design (the manifest's "acquisition" block, MODEL_FORMAT.md section 7).
+struct AcqConfig {
+  int d = 2;
+  int uniform_candidates = 256;
+  int local_candidates = 64;
+  std::vector<double> local_scales{0.2, 0.05, 0.01, 0.002};
+  int neighbours = 2;
+  std::vector<AcqKernel> kernels;  // the reference bank of GP posteriors
+  double jitter = 1e-4;            // relative diagonal term of the bank's GPs
+
+  int candidates() const { return uniform_candidates + local_candidates; }
+  // Per-candidate feature width: 2d + 2 + 3 neighbours + 4 + 3 kernels.
+  int feature_width() const;
+  // Width of the recurrent network's input per observation: x (d), y~, best y~, budget.
+  int step_width() const { return d + 3; }
+  // Empty when valid, else the first problem ("uniform_candidates must be >= 1", ...).
+  std::string problem() const;
+};
+
+// A noise-free GP posterior (zero prior mean) over a growing set of points, its Cholesky factor
+// extended by one row per point: new row v = L^{-1} k, diagonal sqrt(k(x,x)(1 + jitter) - v.v),
+// floored at sqrt(k(x,x) jitter) so that a repeated point cannot break the factor.
+class GpFactor {
+ public:
+  GpFactor(AcqKernelKind kind, Eigen::VectorXd length_scales, double variance, double jitter);
+  // Appends point x (d values; X holds the points added so far as columns, x not yet among them).
+  void add(const Eigen::MatrixXd& X, int n, const double* x);
+  int size() const { return n_; }
+  // Posterior mean and standard deviation at the columns of C given values y (size() entries) at
+  // the first size() columns of X. Requires size() >= 1.
+  void posterior(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const Eigen::MatrixXd& C,
+                 Eigen::VectorXd& mean, Eigen::VectorXd& sd);
+  double variance() const { return variance_; }
+
+ private:
+  double k(const double* a, const double* b) const;
+
+  AcqKernelKind kind_;
+  Eigen::VectorXd inv_ell_;
+  double variance_;
+  double jitter_;
+  Eigen::MatrixXd L_;  // lower factor, n_ x n_ used (capacity grows)
+  int n_ = 0;
+  Eigen::MatrixXd ks_;  // scratch n x K
+  Eigen::VectorXd alpha_;
+};
+
+// log EI(best - mu, sd) for minimisation: log of sd * (z Phi(z) + phi(z)), z = (best - mu) / sd,
+// finite where EI underflows (z <= -5: the asymptotic series of the Mills ratio).
+double log_expected_improvement(double mu, double sd, double best);
+// The standard normal quantile Phi^{-1}(p), p in (0, 1) (a rational start refined by Newton).
+double normal_quantile(double p);
+
+// Observations in canonical coordinates with their value transform (normal scores of the ranks:
+// y~_i = Phi^{-1}((r_i + 0.5) / n), ties averaged; 0 for n = 1), the bank's GP factors, and the
+// feature computation of MODEL_FORMAT.md section 7.
+class AcqHistory {
+ public:
+  using FeatureMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+  explicit AcqHistory(const AcqConfig& config);
+
+  // Adds an observation: x canonical (d doubles), y raw and finite.
+  void add(const double* x, double y);
+  int size() const { return n_; }
+  const AcqConfig& config() const { return *config_; }
+  // Points as columns (d x capacity; the first size() are used), raw values, transformed values.
+  const Eigen::MatrixXd& points() const { return X_; }
+  const std::vector<double>& values() const { return y_; }
+  const Eigen::VectorXd& scores() const { return s_; }
+  // Index of the lowest raw value (earliest on ties); requires size() >= 1.
+  int best() const { return best_; }
+
+  // The recurrent input for the latest observation: x (d), its y~, best y~, size() / horizon.
+  // Requires size() >= 1; out has config().step_width() floats.
+  void step_input(int horizon, float* out) const;
+  // Candidates as the columns of C (d x candidates()): uniform points of [-1,1]^d (d uniforms
+  // each, in order), then local points x_best + s_{i mod S} N(0, I) clipped to the box (d normals
+  // each). Requires size() >= 1.
+  void draw_candidates(Rng& rng, Eigen::MatrixXd& C) const;
+  // The features of each candidate (one row each). Requires size() >= 1.
+  void features(const Eigen::MatrixXd& C, FeatureMatrix& F);
+
+ private:
+  void update_scores();
+
+  const AcqConfig* config_;
+  Eigen::MatrixXd X_;
+  std::vector<double> y_;
+  Eigen::VectorXd s_;
+  int n_ = 0;
+  int best_ = 0;
+  std::vector<GpFactor> bank_;
+  // scratch
+  Eigen::VectorXd mean_, sd_;
+  Eigen::MatrixXd dist_;
+  std::vector<double> nn_;
+};
+
+}  // namespace rnnopt::internal

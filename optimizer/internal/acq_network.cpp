@@ -1,0 +1,105 @@
+#include "optimizer/internal/acq_network.h"
+
+#include <cmath>
+
+namespace rnnopt::internal {
+namespace {
+
+const Tensor& find_tensor(const ModelFile& file, const std::string& name,
+                          const std::vector<std::int64_t>& shape, const std::string& source) {
+  const auto it = file.tensors.find(name);
+  if (it == file.tensors.end()) throw ModelError(source + ": missing tensor \"" + name + "\"");
+  if (it->second.shape != shape) {
+    throw ModelError(source + ": tensor \"" + name + "\" has the wrong shape");
+  }
+  return it->second;
+}
+
+MatF matrix_of(const Tensor& t) {
+  MatF m(t.shape[0], t.shape[1]);
+  for (std::int64_t r = 0; r < t.shape[0]; ++r) {
+    for (std::int64_t c = 0; c < t.shape[1]; ++c) m(r, c) = t.data[r * t.shape[1] + c];
+  }
+  return m;
+}
+
+VecF vector_of(const Tensor& t) { return Eigen::Map<const VecF>(t.data.data(), t.numel()); }
+
+}  // namespace
+
+AcqConfig acq_config_from(const AcquisitionSpec& spec, int d) {
+  AcqConfig c;
+  c.d = d;
+  c.uniform_candidates = spec.uniform_candidates;
+  c.local_candidates = spec.local_candidates;
+  c.local_scales = spec.local_scales;
+  c.neighbours = spec.neighbours;
+  c.jitter = spec.jitter;
+  for (const AcquisitionKernel& k : spec.kernels) {
+    c.kernels.push_back(
+        {k.kind == "matern52" ? AcqKernelKind::kMatern52 : AcqKernelKind::kRbf, k.length_scale});
+  }
+  return c;
+}
+
+AcqNetwork AcqNetwork::from_file(const ModelFile& file, const std::string& source) {
+  const Manifest& m = file.manifest;
+  if (!m.acquisition) throw ModelError(source + ": not an acquisition model");
+  AcqNetwork net;
+  net.config_ = acq_config_from(*m.acquisition, m.d_max);
+  net.horizon_ = m.horizon;
+  const std::int64_t hs = m.hidden_size;
+  const std::int64_t hh = m.acquisition->head_width;
+  const std::int64_t fc = net.config_.feature_width();
+  net.lstm_ = LstmWeights::from_tensors(file.tensors, "lstm.", m.num_layers,
+                                        net.config_.step_width(), m.hidden_size, source);
+  net.wc_ = matrix_of(find_tensor(file, "acq.wc", {hh, fc}, source));
+  net.bc_ = vector_of(find_tensor(file, "acq.bc", {hh}, source));
+  net.wh_ = matrix_of(find_tensor(file, "acq.wh", {hh, hs}, source));
+  net.v_ = vector_of(find_tensor(file, "acq.v", {hh}, source));
+  return net;
+}
+
+void AcqNetwork::score(const Eigen::Ref<const VecF>& h, const AcqHistory::FeatureMatrix& F,
+                       MatF& scratch, VecF& out) const {
+  // pre = wc F^T + (bc + wh h) 1^T: [Hh, K], one GEMM over all candidates.
+  const VecF shift = bc_ + wh_ * h;
+  scratch.noalias() = wc_ * F.transpose();
+  scratch.colwise() += shift;
+  out.noalias() = scratch.array().tanh().matrix().transpose() * v_;
+}
+
+AcqRun::AcqRun(const AcqNetwork& net) : net_(&net), history_(net.config()), lstm_(net.lstm()) {}
+
+void AcqRun::observe(const double* x, double y) {
+  history_.add(x, y);
+  history_.step_input(net_->horizon(), lstm_.input());
+  lstm_step(net_->lstm(), lstm_);
+}
+
+bool AcqRun::propose(Rng& rng, double* out) {
+  const int d = net_->config().d;
+  if (history_.size() == 0) {
+    for (int j = 0; j < d; ++j) out[j] = 0.0;
+    return true;
+  }
+  history_.draw_candidates(rng, candidates_);
+  history_.features(candidates_, features_);
+  const int top = static_cast<int>(net_->lstm().layers.size()) - 1;
+  net_->score(lstm_.h(top), features_, pre_, scores_);
+  Eigen::Index best = 0;
+  bool finite = true;
+  for (Eigen::Index k = 0; k < scores_.size(); ++k) {
+    if (!std::isfinite(scores_[k])) {
+      finite = false;
+      break;
+    }
+    if (scores_[k] > scores_[best]) best = k;
+  }
+  if (!finite) best = 0;
+  last_score_ = scores_[best];
+  for (int j = 0; j < d; ++j) out[j] = candidates_(j, best);
+  return finite;
+}
+
+}  // namespace rnnopt::internal

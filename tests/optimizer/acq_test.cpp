@@ -1,0 +1,336 @@
+// The learned acquisition head in the engine (MODEL_FORMAT.md section 7): its numerics (normal
+// quantile, log EI, the incremental GP factor, rank scores, features), its model files, and
+// RnnOptimizer running it (conformance, batches, saved states, corrupt weights).
+#include <Eigen/Cholesky>
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "optimizer/internal/acq_features.h"
+#include "optimizer/model_file.h"
+#include "optimizer/random.h"
+#include "optimizer/rnn_optimizer.h"
+#include "tests/support/conformance.h"
+#include "tests/support/seed.h"
+
+namespace {
+
+using rnnopt::Box;
+using rnnopt::RnnOptimizer;
+using rnnopt::internal::AcqConfig;
+using rnnopt::internal::AcqHistory;
+using rnnopt::internal::AcqKernelKind;
+using rnnopt::internal::GpFactor;
+
+long double phi_l(long double z) { return std::exp(-0.5L * z * z) / std::sqrt(2.0L * M_PIl); }
+long double cdf_l(long double z) { return 0.5L * std::erfc(-z / std::sqrt(2.0L)); }
+
+rnnopt::AcquisitionSpec small_spec() {
+  rnnopt::AcquisitionSpec a;
+  a.head_width = 12;
+  a.uniform_candidates = 40;
+  a.local_candidates = 8;
+  a.local_scales = {0.1, 0.01};
+  a.neighbours = 2;
+  a.kernels = {{"rbf", 0.3}, {"matern52", 0.6}};
+  return a;
+}
+
+std::shared_ptr<const rnnopt::Model> acq_model(int d, std::uint64_t seed, int horizon = 20) {
+  rnnopt::RandomModelSpec spec;
+  spec.name = "acq-random";
+  spec.d_max = d;
+  spec.hidden_size = 16;
+  spec.horizon = horizon;
+  spec.acquisition = small_spec();
+  spec.weight_scale = 0.5;
+  return rnnopt::make_model(rnnopt::make_random_model_file(spec, seed), "acq-random");
+}
+
+double quadratic(const Eigen::VectorXd& c) { return (c.array() - 0.25).square().sum(); }
+
+}  // namespace
+
+TEST_CASE("normal_quantile inverts Phi", "[optimizer][acq]") {
+  for (double p : {1e-12, 1e-6, 0.001, 0.02, 0.2, 0.5, 0.7, 0.975, 0.999999}) {
+    const double z = rnnopt::internal::normal_quantile(p);
+    CHECK(std::abs(static_cast<double>(cdf_l(z)) - p) <= 1e-10 * std::max(p, 1e-3));
+  }
+  CHECK(rnnopt::internal::normal_quantile(0.5) == Approx(0.0).margin(1e-12));
+  CHECK(rnnopt::internal::normal_quantile(0.975) == Approx(1.959963984540054).epsilon(1e-10));
+}
+
+TEST_CASE("log_expected_improvement is log EI, finite where EI underflows", "[optimizer][acq]") {
+  for (long double z : {3.0L, 1.0L, 0.0L, -1.0L, -3.0L, -4.9L}) {
+    const long double sd = 0.7L;
+    const long double ei = sd * (z * cdf_l(z) + phi_l(z));
+    const double got = rnnopt::internal::log_expected_improvement(0.0, 0.7, 0.7 * z);
+    CHECK(got == Approx(static_cast<double>(std::log(ei))).epsilon(1e-9));
+  }
+  // Across the switch to the asymptotic series at z = -5: continuous to 1e-3.
+  const double below = rnnopt::internal::log_expected_improvement(0.0, 1.0, -5.0 - 1e-9);
+  const double above = rnnopt::internal::log_expected_improvement(0.0, 1.0, -5.0 + 1e-9);
+  CHECK(std::abs(below - above) < 1e-3);
+  const double deep = rnnopt::internal::log_expected_improvement(0.0, 1.0, -40.0);
+  CHECK(std::isfinite(deep));
+  CHECK(deep < -790.0);
+  // Monotone in z.
+  double prev = -INFINITY;
+  for (double z = -30.0; z < 5.0; z += 0.25) {
+    const double v = rnnopt::internal::log_expected_improvement(0.0, 1.0, z);
+    CHECK(v > prev);
+    prev = v;
+  }
+}
+
+TEST_CASE("GpFactor's incremental posterior equals a dense solve", "[optimizer][acq]") {
+  const auto seed = rnnopt::test::seed("acq gp factor", 77);
+  rnnopt::Rng rng(seed);
+  for (AcqKernelKind kind : {AcqKernelKind::kRbf, AcqKernelKind::kMatern52}) {
+    const int d = 3, n = 25, K = 30;
+    const Eigen::Vector3d ell(0.3, 0.5, 0.8);
+    GpFactor g(kind, ell, 1.7, 1e-6);
+    Eigen::MatrixXd X(d, n), C(d, K);
+    Eigen::VectorXd y(n);
+    for (int i = 0; i < n; ++i) {
+      for (int j = 0; j < d; ++j) X(j, i) = rng.uniform(-1, 1);
+      y[i] = rng.normal();
+      g.add(X, i, X.col(i).data());
+    }
+    for (int c = 0; c < K; ++c) {
+      for (int j = 0; j < d; ++j) C(j, c) = rng.uniform(-1, 1);
+    }
+    C.col(0) = X.col(3);  // an observed point: mean ~ y, sd ~ 0
+    auto kf = [&](const Eigen::VectorXd& a, const Eigen::VectorXd& b) {
+      const double r2 = ((a - b).array() / ell.array()).square().sum();
+      return 1.7 * rnnopt::internal::acq_kernel(kind, r2);
+    };
+    Eigen::MatrixXd Kxx(n, n), Kxc(n, K);
+    for (int i = 0; i < n; ++i) {
+      for (int j = 0; j < n; ++j) Kxx(i, j) = kf(X.col(i), X.col(j));
+      Kxx(i, i) *= 1.0 + 1e-6;
+      for (int c = 0; c < K; ++c) Kxc(i, c) = kf(X.col(i), C.col(c));
+    }
+    const Eigen::LLT<Eigen::MatrixXd> llt(Kxx);
+    const Eigen::VectorXd mean_ref = Kxc.transpose() * llt.solve(y);
+    Eigen::VectorXd mean, sd;
+    g.posterior(X, y, C, mean, sd);
+    for (int c = 0; c < K; ++c) {
+      const double var_ref = 1.7 - Kxc.col(c).dot(llt.solve(Kxc.col(c)));
+      CHECK(mean[c] == Approx(mean_ref[c]).margin(1e-7));
+      CHECK(sd[c] * sd[c] == Approx(std::max(var_ref, 0.0)).margin(1e-7));
+    }
+    CHECK(mean[0] == Approx(y[3]).margin(1e-4));
+    CHECK(sd[0] < 1e-2);
+  }
+}
+
+TEST_CASE("A repeated point does not break the factor", "[optimizer][acq]") {
+  GpFactor g(AcqKernelKind::kRbf, Eigen::Vector2d(0.3, 0.3), 1.0, 1e-6);
+  Eigen::MatrixXd X(2, 3);
+  X << 0.1, 0.1, 0.1, -0.2, -0.2, -0.2;
+  for (int i = 0; i < 3; ++i) g.add(X, i, X.col(i).data());
+  Eigen::VectorXd mean, sd;
+  Eigen::MatrixXd C(2, 1);
+  C << 0.5, 0.5;
+  g.posterior(X, Eigen::Vector3d(1.0, 1.0, 1.0), C, mean, sd);
+  CHECK(std::isfinite(mean[0]));
+  CHECK(std::isfinite(sd[0]));
+}
+
+TEST_CASE("Values enter as normal scores of their ranks, ties averaged", "[optimizer][acq]") {
+  AcqConfig cfg;
+  cfg.d = 1;
+  cfg.kernels = {{AcqKernelKind::kRbf, 0.3}};
+  AcqHistory h(cfg);
+  const double xs[] = {-0.5, 0.0, 0.5, 0.9};
+  h.add(&xs[0], 3.0);
+  CHECK(h.scores()[0] == 0.0);
+  h.add(&xs[1], 1.0);
+  h.add(&xs[2], 3.0);
+  h.add(&xs[3], -7.0);
+  // Ranks: -7 -> 0, 1 -> 1, the two 3s share (2 + 3) / 2.
+  CHECK(h.scores()[3] == Approx(rnnopt::internal::normal_quantile(0.5 / 4)));
+  CHECK(h.scores()[1] == Approx(rnnopt::internal::normal_quantile(1.5 / 4)));
+  CHECK(h.scores()[0] == Approx(rnnopt::internal::normal_quantile(3.0 / 4)));
+  CHECK(h.scores()[2] == h.scores()[0]);
+  CHECK(h.best() == 3);
+  // Invariant to any increasing transform of y.
+  AcqHistory g(cfg);
+  for (int i = 0; i < 4; ++i) g.add(&xs[i], std::exp(h.values()[i]));
+  for (int i = 0; i < 4; ++i) CHECK(g.scores()[i] == h.scores()[i]);
+}
+
+TEST_CASE("Candidates lie in the box; features match a brute-force reading", "[optimizer][acq]") {
+  const auto seed = rnnopt::test::seed("acq features", 5);
+  AcqConfig cfg;
+  cfg.d = 2;
+  cfg.uniform_candidates = 50;
+  cfg.local_candidates = 10;
+  cfg.local_scales = {0.5, 0.01};
+  cfg.neighbours = 2;
+  cfg.kernels = {{AcqKernelKind::kRbf, 0.3}};
+  AcqHistory h(cfg);
+  rnnopt::Rng rng(seed);
+  for (int i = 0; i < 9; ++i) {
+    const double x[2] = {rng.uniform(-1, 1), rng.uniform(-1, 1)};
+    h.add(x, std::sin(3 * x[0]) + x[1]);
+  }
+  Eigen::MatrixXd C;
+  h.draw_candidates(rng, C);
+  REQUIRE(C.rows() == 2);
+  REQUIRE(C.cols() == 60);
+  CHECK(C.cwiseAbs().maxCoeff() <= 1.0);
+  AcqHistory::FeatureMatrix F;
+  h.features(C, F);
+  REQUIRE(F.cols() == cfg.feature_width());
+  REQUIRE(F.cols() == 2 * 2 + 2 + 3 * 2 + 4 + 3);
+  CHECK(F.allFinite());
+  const Eigen::VectorXd xb = h.points().col(h.best());
+  for (int c = 0; c < C.cols(); ++c) {
+    std::vector<std::pair<double, int>> nn;
+    for (int i = 0; i < h.size(); ++i) nn.push_back({(h.points().col(i) - C.col(c)).norm(), i});
+    std::sort(nn.begin(), nn.end());
+    CHECK(F(c, 0) == Approx(C(0, c)).margin(1e-6));
+    CHECK(F(c, 2) == Approx(C(0, c) - xb[0]).margin(1e-6));
+    CHECK(F(c, 4) == Approx((C.col(c) - xb).norm()).margin(1e-6));
+    CHECK(F(c, 6) == Approx(nn[0].first).margin(1e-6));
+    CHECK(F(c, 8) == Approx(h.scores()[nn[0].second] - h.scores()[h.best()]).margin(1e-5));
+    CHECK(F(c, 9) == Approx(nn[1].first).margin(1e-6));
+  }
+  // Local candidates of the small scale sit next to the incumbent.
+  CHECK((C.col(51) - xb).norm() < 0.1);
+}
+
+TEST_CASE("Acquisition model files round-trip and are validated", "[optimizer][acq][model]") {
+  rnnopt::RandomModelSpec spec;
+  spec.d_max = 2;
+  spec.hidden_size = 8;
+  spec.acquisition = small_spec();
+  const rnnopt::ModelFile file = rnnopt::make_random_model_file(spec, 4);
+  CHECK(file.manifest.format_version == 2);
+  CHECK(file.tensors.count("acq.wc") == 1);
+  CHECK(file.tensors.count("head.w") == 0);
+  const auto bytes = rnnopt::model_file_bytes(file);
+  const rnnopt::ModelFile back = rnnopt::parse_model_bytes(bytes, "mem");
+  REQUIRE(back.manifest.acquisition);
+  CHECK(back.manifest.acquisition->kernels.size() == 2);
+  CHECK(back.manifest.acquisition->kernels[1].kind == "matern52");
+  CHECK(back.manifest.acquisition->local_scales == file.manifest.acquisition->local_scales);
+  CHECK_NOTHROW(rnnopt::make_model(back, "mem"));
+
+  auto rejects = [&](auto edit, const std::string& fragment) {
+    rnnopt::ModelFile f = file;
+    edit(f);
+    CHECK_THROWS_WITH(rnnopt::make_model(f, "bad.safetensors"), Catch::Contains(fragment));
+  };
+  rejects([](auto& f) { f.manifest.acquisition->kernels[0].kind = "cubic"; }, "cubic");
+  rejects([](auto& f) { f.manifest.acquisition->uniform_candidates = 0; }, "uniform_candidates");
+  rejects([](auto& f) { f.manifest.format_version = 1; }, "format_version 2");
+  rejects([](auto& f) { f.manifest.y_normalisation.kind = "running"; }, "rank");
+  rejects([](auto& f) { f.manifest.dims = {1, 2}; }, "dims");
+  // Damaged weights are caught by the golden trace.
+  rejects([](auto& f) { f.tensors.at("acq.wc").data[3] += 0.5f; }, "golden trace");
+  // A direct-model reader's manifest without the acquisition block but format 2.
+  rnnopt::ModelFile g = file;
+  g.manifest.acquisition.reset();
+  CHECK_THROWS_WITH(rnnopt::make_model(g, "bad"), Catch::Contains("acquisition block"));
+}
+
+TEST_CASE("RnnOptimizer (acquisition head) conforms", "[optimizer][acq][conformance]") {
+  const auto model = acq_model(3, 21);
+  rnnopt::test::check_conformance([&](const Box& box, std::uint64_t seed) {
+    return std::make_unique<RnnOptimizer>(model, box, rnnopt::RnnOptimizerOptions{}, seed);
+  });
+}
+
+TEST_CASE("An acquisition model starts at the centre and proposes candidates of its box",
+          "[optimizer][acq]") {
+  const auto model = acq_model(2, 22);
+  const Box box{Eigen::Vector2d(-5.0, 0.0), Eigen::Vector2d(10.0, 15.0)};
+  RnnOptimizer opt(model, box, {}, 3);
+  const Eigen::VectorXd first = opt.propose();
+  CHECK(first.isApprox(Eigen::Vector2d(2.5, 7.5)));
+  opt.observe(first, 1.0);
+  for (int t = 0; t < 30; ++t) {
+    const Eigen::VectorXd x = opt.propose();
+    REQUIRE(box.contains(x));
+    opt.observe(x, quadratic(box.to_canonical(x)));
+  }
+  CHECK(opt.network_steps() == 31);
+  CHECK(opt.fallback_count() == 0);
+  // Past the horizon (20) it keeps proposing.
+  CHECK(box.contains(opt.propose()));
+}
+
+TEST_CASE("Acquisition batches: constant liar on a copy, pending points handled",
+          "[optimizer][acq]") {
+  const auto model = acq_model(2, 23);
+  const Box box = Box::canonical(2);
+  RnnOptimizer a(model, box, {}, 9);
+  for (int t = 0; t < 6; ++t) {
+    const Eigen::VectorXd x = a.propose();
+    a.observe(x, quadratic(x));
+  }
+  const std::string before = a.save_state();
+  const auto batch = a.propose_batch(4);
+  REQUIRE(batch.size() == 4);
+  CHECK(a.pending().size() == 4);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    for (std::size_t j = i + 1; j < batch.size(); ++j) CHECK(batch[i] != batch[j]);
+  }
+  // The real state saw no lies: only the pending list and the generator moved.
+  CHECK(a.network_steps() == 6);
+  a.observe(batch[2], quadratic(batch[2]));
+  CHECK(a.pending().size() == 3);
+  CHECK(a.network_steps() == 7);
+  CHECK(before != a.save_state());
+}
+
+TEST_CASE("A restored acquisition optimizer proposes exactly what the original would",
+          "[optimizer][acq][state]") {
+  const auto model = acq_model(3, 24);
+  const Box box{Eigen::Vector3d(-1.0, 0.0, 10.0), Eigen::Vector3d(1.0, 2.0, 20.0)};
+  auto f = [&](const Eigen::VectorXd& x) { return quadratic(box.to_canonical(x)); };
+  RnnOptimizer a(model, box, {}, 11);
+  for (int t = 0; t < 9; ++t) {
+    const Eigen::VectorXd x = a.propose();
+    a.observe(x, f(x));
+  }
+  const auto batch = a.propose_batch(3);
+  a.observe(batch[1], f(batch[1]));
+  const std::string saved = a.save_state();
+  RnnOptimizer b(model, box, {}, 999);
+  b.restore_state(saved);
+  CHECK(b.save_state() == saved);
+  CHECK(b.pending().size() == 2);
+  for (int t = 0; t < 10; ++t) {
+    const Eigen::VectorXd xa = a.propose();
+    const Eigen::VectorXd xb = b.propose();
+    REQUIRE(xa == xb);
+    a.observe(xa, f(xa));
+    b.observe(xb, f(xb));
+  }
+  // A state of a direct model is refused.
+  rnnopt::RandomModelSpec direct;
+  direct.d_max = 3;
+  RnnOptimizer c(rnnopt::make_model(rnnopt::make_random_model_file(direct, 1), "direct"), box, {},
+                 1);
+  CHECK_THROWS_WITH(c.restore_state(saved), Catch::Contains("another model"));
+}
+
+TEST_CASE("Non-finite acquisition scores fall back to a uniform candidate", "[optimizer][acq]") {
+  rnnopt::RandomModelSpec spec;
+  spec.d_max = 2;
+  spec.hidden_size = 8;
+  spec.acquisition = small_spec();
+  rnnopt::ModelFile file = rnnopt::make_random_model_file(spec, 6);
+  file.tensors.at("acq.v").data[0] = NAN;
+  const auto model = rnnopt::make_model(file, "nan", {.verify_golden_trace = false});
+  RnnOptimizer opt(model, Box::canonical(2), {}, 2);
+  for (int t = 0; t < 5; ++t) {
+    const Eigen::VectorXd x = opt.propose();
+    REQUIRE(Box::canonical(2).contains(x));
+    opt.observe(x, quadratic(x));
+  }
+  CHECK(opt.fallback_count() == 4);
+}

@@ -1,0 +1,138 @@
+// The acquisition-head trainer (meta_train/acq_trainer.h): the Eigen engine proposes what the
+// Torch module proposes (same candidates, scores to float tolerance); an interrupted and resumed
+// run ends with the same weights; checkpoints are by tensor name and refuse another network; the
+// config round-trips and rejects unknown fields.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <filesystem>
+
+#include "meta_train/acq_config.h"
+#include "meta_train/acq_trainer.h"
+#include "optimizer/model_file.h"
+#include "optimizer/rnn_optimizer.h"
+#include "tests/support/seed.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+rnnopt::train::AcqTrainConfig small_config(std::uint64_t seed) {
+  rnnopt::train::AcqTrainConfig c;
+  c.name = "acq-test";
+  c.seed = seed;
+  c.d = 2;
+  c.hidden_size = 12;
+  c.acquisition.head_width = 10;
+  c.acquisition.uniform_candidates = 40;
+  c.acquisition.local_candidates = 8;
+  c.acquisition.kernels = {{"rbf", 0.3}, {"matern52", 0.6}};
+  c.prior.num_features = 64;
+  c.batch_size = 4;
+  c.horizon = 8;
+  c.steps = 10;
+  c.validation_functions = 2;
+  c.validation_horizon = 8;
+  c.lr = 0.02;
+  c.teacher_share_start = 0.5;
+  return c;
+}
+
+fs::path temp_dir(const std::string& name) {
+  const fs::path p =
+      fs::temp_directory_path() / ("rnnopt-acq-" + name + "-" + std::to_string(::getpid()));
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("Acquisition head: the Eigen engine proposes what the Torch module proposes",
+          "[torch][acq]") {
+  const auto seed = rnnopt::test::seed("acq parity", 41);
+  rnnopt::train::AcqTrainer trainer(small_config(seed), 1);
+  for (int i = 0; i < 3; ++i) trainer.train_step();
+  const rnnopt::ModelFile file = trainer.export_model({});
+  REQUIRE(file.manifest.golden_trace);
+  // load_model's own check: the engine replays the trace it recorded.
+  const auto model = rnnopt::make_model(file, "exported");
+  std::vector<double> scores;
+  const auto torch_queries = trainer.rollout_queries(16, &scores);
+  const rnnopt::GoldenTrace& g = *file.manifest.golden_trace;
+  REQUIRE(torch_queries.size() == g.queries.size());
+  REQUIRE(scores.size() == g.scores.size());
+  for (std::size_t t = 0; t < g.queries.size(); ++t) {
+    for (int j = 0; j < 2; ++j) CHECK(torch_queries[t][j] == Approx(g.queries[t][j]).margin(1e-12));
+    if (t > 0) CHECK(scores[t - 1] == Approx(g.scores[t - 1]).epsilon(1e-4).margin(1e-5));
+  }
+  // And through RnnOptimizer on the canonical box with the same feedback.
+  rnnopt::RnnOptimizer opt(model, rnnopt::Box::canonical(2), {}, 0);
+  for (std::size_t t = 0; t < g.queries.size(); ++t) {
+    const Eigen::VectorXd x = opt.propose();
+    CHECK(x[0] == Approx(torch_queries[t][0]).margin(1e-12));
+    opt.observe(x, g.y[t]);
+  }
+}
+
+TEST_CASE("Acquisition trainer: an interrupted and resumed run ends with the same weights",
+          "[torch][acq]") {
+  const auto seed = rnnopt::test::seed("acq resume", 43);
+  const fs::path dir = temp_dir("resume");
+  const auto config = small_config(seed);
+  rnnopt::train::AcqTrainer straight(config, 1);
+  for (int i = 0; i < 4; ++i) straight.train_step();
+  {
+    rnnopt::train::AcqTrainer first(config, 1);
+    for (int i = 0; i < 2; ++i) first.train_step();
+    first.save_checkpoint((dir / "ck.pt").string());
+  }
+  rnnopt::train::AcqTrainer resumed(config, 1);
+  resumed.load_checkpoint((dir / "ck.pt").string());
+  CHECK(resumed.iteration() == 2);
+  for (int i = 0; i < 2; ++i) resumed.train_step();
+  const auto a = straight.export_model({});
+  const auto b = resumed.export_model({});
+  for (const auto& [name, t] : a.tensors) {
+    INFO(name);
+    CHECK(t.data == b.tensors.at(name).data);
+  }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("Acquisition checkpoints are by name and refuse another network", "[torch][acq]") {
+  const fs::path dir = temp_dir("names");
+  auto config = small_config(3);
+  rnnopt::train::AcqTrainer a(config, 1);
+  a.save_checkpoint((dir / "ck.pt").string());
+  config.hidden_size = 14;
+  rnnopt::train::AcqTrainer wider(config, 1);
+  CHECK_THROWS_WITH(wider.load_checkpoint((dir / "ck.pt").string()),
+                    Catch::Contains("param.lstm.0.w_ih has shape [48, 5], the network expects "
+                                    "[56, 5]"));
+  config = small_config(3);
+  config.num_layers = 2;
+  rnnopt::train::AcqTrainer deeper(config, 1);
+  CHECK_THROWS_WITH(deeper.load_checkpoint((dir / "ck.pt").string()),
+                    Catch::Contains("lacks tensor") && Catch::Contains("lstm.1."));
+  CHECK_THROWS_WITH(a.load_checkpoint((dir / "missing.pt").string()),
+                    Catch::Contains("cannot read"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("Acquisition configs round-trip and reject unknown fields", "[torch][acq][config]") {
+  const auto c = small_config(5);
+  const nlohmann::json j = rnnopt::train::acq_config_to_json(c);
+  CHECK(rnnopt::train::is_acquisition_config(j));
+  const auto back = rnnopt::train::acq_config_from_json(j);
+  CHECK(rnnopt::train::acq_config_to_json(back) == j);
+  nlohmann::json bad = j;
+  bad["acquisition"]["neighbors"] = 2;
+  CHECK_THROWS_WITH(rnnopt::train::acq_config_from_json(bad),
+                    Catch::Contains("unknown field 'acquisition.neighbors'"));
+  bad = j;
+  bad["temperature"] = -1.0;
+  CHECK_THROWS_WITH(rnnopt::train::acq_config_from_json(bad), Catch::Contains("temperature"));
+  bad = j;
+  bad["acquisition"]["kernels"][0]["kind"] = "cubic";
+  CHECK_THROWS_WITH(rnnopt::train::acq_config_from_json(bad), Catch::Contains("cubic"));
+}
