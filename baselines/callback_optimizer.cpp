@@ -12,6 +12,14 @@ namespace {
 // the worker spin; it is reported as a failure instead.
 constexpr int kMaxEmptyRuns = 3;
 
+// A converged library may keep asking for points it already has (CRS2's population collapses onto
+// one point): after this many requests in a row answered from the history, the run is ended and
+// the library restarted, instead of spinning without ever asking the caller again.
+constexpr int kMaxRepeatedRequests = 1000;
+
+// Thrown from the objective to end a stuck run (see kMaxRepeatedRequests).
+struct EndRun {};
+
 double thread_cpu_seconds() {
   timespec ts{};
   ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
@@ -57,9 +65,16 @@ double CallbackOptimizer::objective(const Eigen::VectorXd& u_in) {
   const Eigen::VectorXd u = u_in.cwiseMax(0.0).cwiseMin(1.0);
   std::unique_lock lock(mutex_);
   if (stop_) throw Stopped{};
+  if (end_run_) throw EndRun{};  // the library calls again after catching it (NLopt does)
   for (const Observation& o : known_) {
-    if (o.x == u) return o.y;
+    if (o.x != u) continue;
+    if (++repeated_requests_ >= kMaxRepeatedRequests) {
+      end_run_ = true;
+      throw EndRun{};
+    }
+    return o.y;
   }
+  repeated_requests_ = 0;
   request_ = u;
   handed_out_ = false;
   note_worker_cpu();
@@ -90,8 +105,17 @@ void CallbackOptimizer::worker_main() {
         }
         evaluations_before = library_evaluations_;
       }
-      runner_(f, run);
+      try {
+        runner_(f, run);
+      } catch (...) {
+        // A run ended by EndRun comes back as EndRun, or as the library's own exception after it
+        // caught EndRun (NLopt); either way it is a return, to be restarted.
+        std::lock_guard lock(mutex_);
+        if (stop_ || !end_run_) throw;
+      }
       std::lock_guard lock(mutex_);
+      end_run_ = false;
+      repeated_requests_ = 0;
       if (stop_) break;
       empty_runs = library_evaluations_ == evaluations_before ? empty_runs + 1 : 0;
       if (empty_runs >= kMaxEmptyRuns) {

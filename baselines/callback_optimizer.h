@@ -29,7 +29,9 @@
 //    to accept them. This is not an error.
 //  - When the library returns by itself (converged, or a stopping rule), it is run again with
 //    LibraryRun::restart + 1 and the best point so far as the start (restarts are the library's
-//    own business: CMA-ES doubles its population, for example).
+//    own business: CMA-ES doubles its population, for example). A run that asks 1000 times in a
+//    row for points already observed (a collapsed CRS2 population) is ended and restarted the
+//    same way. Three runs in a row that ask nothing new count as a failure (below).
 //  - If the library throws, the worker thread ends and every later propose() throws
 //    std::runtime_error naming the optimizer and the library's message; observe() still records.
 //  - Destroying the optimizer at any point (even while the library waits for a value, or has not
@@ -127,6 +129,8 @@ class CallbackOptimizer : public Optimizer {
   std::vector<Observation> known_;  // every observation, x in unit coordinates
   int library_evaluations_ = 0;
   int fillers_ = 0;
+  int repeated_requests_ = 0;  // requests in a row answered from known_
+  bool end_run_ = false;       // the current run is being ended (it only repeated known points)
   std::atomic<double> worker_cpu_seconds_{0.0};
 };
 

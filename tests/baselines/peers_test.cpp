@@ -216,6 +216,37 @@ TEST_CASE("Adapter: a library that returns is restarted from the best point",
   CHECK(opt.best()->y < sphere(Eigen::VectorXd::Constant(3, 0.5)));
 }
 
+TEST_CASE("Adapter: a run that only repeats known points is ended and restarted",
+          "[baselines][peers][adapter]") {
+  auto runs = std::make_shared<std::atomic<int>>(0);
+  // Run 0 asks for one point, then for it again forever (a collapsed population); later runs are
+  // a compass search from the best point.
+  auto collapsing = [runs](const UnitObjective& f, const LibraryRun& run) {
+    if (run.restart > 0) return compass_runner(runs)(f, run);
+    ++*runs;
+    const Eigen::VectorXd u = Eigen::VectorXd::Constant(run.dim, 0.75);
+    while (true) f(u);
+  };
+  CallbackOptimizer opt(unit_box(2), "collapsing", collapsing, 1);
+  for (int t = 0; t < 10; ++t) {
+    const Eigen::VectorXd x = opt.propose();
+    opt.observe(x, sphere(x));
+  }
+  CHECK(*runs == 2);
+  CHECK(opt.library_evaluations() == 10);
+
+  // Every run repeats the same known point: three runs without a new point are a failure.
+  CallbackOptimizer stuck(
+      unit_box(2), "stuck",
+      [](const UnitObjective& f, const LibraryRun& run) {
+        while (true) f(Eigen::VectorXd::Constant(run.dim, 0.75));
+      },
+      1);
+  const Eigen::VectorXd x = stuck.propose();
+  stuck.observe(x, 1.0);
+  CHECK_THROWS_WITH(stuck.propose(), Catch::Contains("without asking"));
+}
+
 TEST_CASE("Adapter: library failures are reported by propose(), never deadlock",
           "[baselines][peers][adapter]") {
   SECTION("thrown before the first request") {
@@ -368,5 +399,19 @@ TEST_CASE("Each peer finds the minimum of a smooth bowl", "[baselines][peers][qu
     }
     std::sort(best.begin(), best.end());
     CHECK(best[2] < 1e-3);
+  }
+}
+
+TEST_CASE("The peers keep proposing long after converging", "[baselines][peers][adapter]") {
+  // On a bowl CRS2's population collapses and CMA-ES meets its tolerances well before 400
+  // evaluations: each must go on proposing new points (restarts) rather than spin or fail.
+  for (const Peer& peer : peers()) {
+    INFO(peer.name);
+    auto opt = peer.make(unit_box(2), 5);
+    for (int t = 0; t < 400; ++t) {
+      const Eigen::VectorXd x = opt->propose();
+      opt->observe(x, sphere(x));
+    }
+    CHECK(opt->best()->y < 1e-6);
   }
 }
