@@ -185,7 +185,8 @@ int bench_main(int argc, const char* const* argv, std::ostream& out, std::ostrea
   app.add_option("--optimizers", optimizers,
                  "Comma-separated optimizers: rnn:PATH.safetensors (a model file; shipped ones in "
                  "models/; append :segment=N to restart every N network steps, :shrink=X for "
-                 "the restart box's width factor, default 0.5), " +
+                 "the restart box's width factor, default 0.5), cmaes[:pop=N][:sigma0=X][:ftol=X]"
+                 "[:xtol=X][:growth=X] (CMA-ES settings, baselines/cmaes_optimizer.h), " +
                      known_optimizers() + ". Default: the preset's, else random,sobol");
   app.add_option(
       "--functions", functions,

@@ -311,6 +311,49 @@ OptimizerEntry rnn_entry(std::string_view spec, const RnnPrefix& kind) {
   return e;
 }
 
+// "cmaes[:pop=N][:sigma0=X][:ftol=X][:xtol=X][:growth=X]": pagmo's CMA-ES with IPOP restarts.
+OptimizerEntry cmaes_entry(std::string_view spec) {
+  const std::string where = "optimizer '" + std::string(spec) + "'";
+  baselines::CmaEsOptions o;
+  const auto parts = split(spec, ':');
+  for (std::size_t k = 1; k < parts.size(); ++k) {
+    const auto [key, value] = key_value(parts[k], where, "key=value");
+    if (key == "pop") {
+      o.population = parse_int(value, where);
+    } else if (key == "sigma0") {
+      o.sigma0 = parse_double(value, where);
+    } else if (key == "ftol") {
+      o.ftol = parse_double(value, where);
+    } else if (key == "xtol") {
+      o.xtol = parse_double(value, where);
+    } else if (key == "growth") {
+      o.restart_growth = parse_double(value, where);
+    } else {
+      throw std::invalid_argument(where + ": unknown option '" + key +
+                                  "' (known: pop, sigma0, ftol, xtol, growth)");
+    }
+  }
+  try {
+    o.validate();
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(where + ": " + e.what());
+  }
+  OptimizerEntry e;
+  e.label = std::string(spec);
+  e.peer = true;
+  e.unsupported_reason = any_dimension();
+  e.description =
+      "pagmo 2.18 CMA-ES with IPOP restarts (population " +
+      (o.population > 0 ? std::to_string(o.population) : std::string("max(5, 4 + floor(3 ln d))")) +
+      ", times " + format_number(o.restart_growth) + " at each restart; sigma0 " +
+      format_number(o.sigma0) + " of the box; restart at ftol " + format_number(o.ftol) +
+      " or xtol " + format_number(o.xtol) + "), seeded, on a worker thread behind ask/tell";
+  e.make = [o](const FunctionInstance& inst, std::uint64_t seed) {
+    return std::make_unique<baselines::CmaEsOptimizer>(box_of(*inst.objective), o, seed);
+  };
+  return e;
+}
+
 }  // namespace
 
 std::vector<std::string> peer_optimizers() { return {"dlib-lipo", "direct-l", "crs2", "cmaes"}; }
@@ -340,6 +383,7 @@ FunctionEntry parse_function(std::string_view spec) {
 
 OptimizerEntry parse_optimizer(std::string_view spec, SpearmintCost cost) {
   if (const RnnPrefix* kind = find_rnn_prefix(spec)) return rnn_entry(spec, *kind);
+  if (spec == "cmaes" || spec.starts_with("cmaes:")) return cmaes_entry(spec);
   OptimizerEntry e;
   e.label = std::string(spec);
   e.unsupported_reason = any_dimension();
@@ -374,16 +418,6 @@ OptimizerEntry parse_optimizer(std::string_view spec, SpearmintCost cost) {
                           "population 10(d+1)), seeded, on a worker thread behind ask/tell";
     e.make = [o](const FunctionInstance& inst, std::uint64_t seed) {
       return std::make_unique<baselines::NloptOptimizer>(box_of(*inst.objective), o, seed);
-    };
-  } else if (spec == "cmaes") {
-    e.peer = true;
-    const baselines::CmaEsOptions o;
-    e.description =
-        "pagmo 2.18 CMA-ES with IPOP restarts (population max(5, 4 + floor(3 ln d)), doubled at "
-        "each restart; sigma0 0.3 of the box; restart at ftol 1e-8 or xtol 1e-4), seeded, on a "
-        "worker thread behind ask/tell";
-    e.make = [o](const FunctionInstance& inst, std::uint64_t seed) {
-      return std::make_unique<baselines::CmaEsOptimizer>(box_of(*inst.objective), o, seed);
     };
   } else if (spec == "spearmint") {
     e.gp_based = true;

@@ -1,7 +1,8 @@
 // rnnopt/bench/quality/registry.h: optimizers and test functions of rnnopt-bench, by name.
 //
 // The command line names optimizers ("random", "sobol", "spearmint", "spearmint-fixed", "gp-ucb",
-// the peers "dlib-lipo", "direct-l", "crs2", "cmaes" (baselines/README.md),
+// the peers "dlib-lipo", "direct-l", "crs2", "cmaes" (baselines/README.md; CMA-ES's settings can be
+// changed: "cmaes:pop=N:sigma0=X:ftol=X:xtol=X:growth=X"),
 // "rnn:models/NAME.safetensors") and functions ("gp:d=4", "branin", "goldstein-price",
 // "hartmann3", "hartmann6", "rosenbrock:d=4", "ackley:d=3"); this file turns each name into an
 // entry that builds the optimizer for a run or the function instance for an index.

@@ -131,7 +131,8 @@ void verdict(std::ostringstream& md, const Bench& bench, const Summary& summary)
 void rank_tables(std::ostringstream& md, const Bench& bench, const Summary& summary) {
   md << "\n## Mean rank\n\nOn each problem (a function instance with a run seed) the optimizers "
         "that ran on the function are ranked by regret at t (1 = lowest; ties share the mean of "
-        "their ranks); the table gives each optimizer's mean rank over the problems every one of "
+        "their ranks; regret below 1e-9 counts as 0, solved, since f* is itself found "
+        "numerically); the table gives each optimizer's mean rank over the problems every one of "
         "them ran (n; the GP-based optimizers may have run on fewer instances). Family rows and "
         "`all` pool their functions' problems and rank only the optimizers that ran on every one "
         "of those functions (-: not ranked there). Lower is better; the best of each row in "

@@ -55,6 +55,10 @@ std::vector<PairedSummary> paired_summaries(const Bench& bench, const Groups& gr
 
 using ProblemKey = std::pair<int, std::uint64_t>;  // (instance, seed)
 
+// Regret below this counts as solved when ranking (COCO's final target is 1e-8): f* comes from a
+// numerical search, so optimizers at 1e-15 and 1e-13 have both found the minimum and tie.
+constexpr double kSolvedRegret = 1e-9;
+
 // The ranks of every function at horizon h, pooled into the rows of one group.
 struct RankAccumulator {
   std::map<std::string, double> rank_sum, regret_sum;
@@ -75,14 +79,16 @@ void rank_function(const Bench& bench, const Groups& groups, const FunctionEntry
   }
   if (ran.empty()) return;
   for (const auto& [key, first] : ran.front().second) {
-    std::vector<double> regret;
+    std::vector<double> regret, ranked;
     for (const auto& [label, by_key] : ran) {
       const auto it = by_key.find(key);
       if (it == by_key.end()) break;
       regret.push_back(it->second->regret[h - 1]);
+      // Solved to the accuracy of f* itself: a tie, not a ranking by round-off.
+      ranked.push_back(regret.back() < kSolvedRegret ? 0.0 : regret.back());
     }
     if (regret.size() != ran.size()) continue;  // not every optimizer ran this problem
-    const std::vector<double> ranks = average_ranks(regret);
+    const std::vector<double> ranks = average_ranks(ranked);
     for (std::size_t k = 0; k < ran.size(); ++k) {
       acc.rank_sum[ran[k].first] += ranks[k];
       acc.regret_sum[ran[k].first] += regret[k];
@@ -286,7 +292,8 @@ nlohmann::json summary_json(const Bench& bench, const Summary& summary, const Be
   }
   j["ranks_method"] =
       "mean rank over problems (function instance x run seed) at each horizon; on each problem "
-      "the optimizers that ran on the function are ranked by regret, 1 = lowest, ties averaged; "
+      "the optimizers that ran on the function are ranked by regret, 1 = lowest, ties averaged, "
+      "regret below 1e-9 counting as 0 (solved: a tie); "
       "a function's problems are those all of them ran; families and all pool their functions' "
       "problems and rank only optimizers that ran on every one of those functions; mean_regret "
       "is over the same problems";

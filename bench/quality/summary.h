@@ -61,7 +61,8 @@ struct PairedSummary {
 
 // Mean ranks at one horizon over a group of problems, like bayesmark's or COCO's. A problem is one
 // function instance with one run seed; on it the optimizers that ran on that function are ranked
-// by regret (1: lowest; ties share the mean of their ranks). A function's problems are those every
+// by regret (1: lowest; ties share the mean of their ranks; regret below 1e-9 counts as 0, solved,
+// since f* is itself found numerically). A function's problems are those every
 // such optimizer ran (the GP optimizers may run on fewer instances). A family ("gp", "classic")
 // and "all" pool the problems of their functions; an optimizer that did not run on every one of
 // those functions has no mean rank there (its ranks would be among different competitors).

@@ -147,6 +147,20 @@ TEST_CASE("summarize ranks each function's complete problems and pools families"
   CHECK(md.find("**gp:d=2**: best at t = 1: `peer` (2.00)") != std::string::npos);
 }
 
+TEST_CASE("regret below 1e-9 ranks as solved: a tie", "[bench][ranks]") {
+  Bench bench;
+  bench.config.horizons = {1, 2};
+  bench.optimizers = {fake_optimizer("a"), fake_optimizer("b")};
+  bench.functions = {fake_function("branin", "classic")};
+  // t = 1: 1e-15 and 3e-13 both solved; t = 2: 1e-15 against 1e-6.
+  const std::vector<RunRecord> runs = {fake_run("a", "branin", 0, 1e-15, 1e-15),
+                                       fake_run("b", "branin", 0, 3e-13, 1e-6)};
+  const Summary s = summarize(bench, runs);
+  CHECK(find_ranks(s, "branin", 1)->mean_rank == std::vector<double>{1.5, 1.5});
+  CHECK(find_ranks(s, "branin", 2)->mean_rank == std::vector<double>{1.0, 2.0});
+  CHECK(find_ranks(s, "branin", 1)->mean_regret[1] == 3e-13);  // the mean keeps the raw value
+}
+
 TEST_CASE("the peers are valid --optimizers names and join both presets", "[bench][ranks]") {
   const std::vector<std::string> names = peer_optimizers();
   REQUIRE(names == std::vector<std::string>{"dlib-lipo", "direct-l", "crs2", "cmaes"});
@@ -160,6 +174,13 @@ TEST_CASE("the peers are valid --optimizers names and join both presets", "[benc
     CHECK(known_optimizers().find(name) != std::string::npos);
   }
   CHECK_THROWS_WITH(parse_optimizer("nlopt"), Catch::Contains("direct-l"));
+  // CMA-ES's settings on the command line.
+  const OptimizerEntry tuned = parse_optimizer("cmaes:pop=12:sigma0=0.5:growth=1");
+  CHECK(tuned.label == "cmaes:pop=12:sigma0=0.5:growth=1");
+  CHECK(tuned.peer);
+  CHECK(tuned.description.find("population 12") != std::string::npos);
+  CHECK_THROWS_WITH(parse_optimizer("cmaes:pop=3"), Catch::Contains("population"));
+  CHECK_THROWS_WITH(parse_optimizer("cmaes:lambda=3"), Catch::Contains("unknown option 'lambda'"));
   for (const char* preset : {"quick", "paper"}) {
     BenchConfig cfg;
     apply_preset(preset, cfg);
