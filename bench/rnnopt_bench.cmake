@@ -17,3 +17,10 @@ target_compile_definitions(rnnopt_bench_lib PRIVATE RNNOPT_SOURCE_DIR="${PROJECT
 
 add_executable(rnnopt-bench ${CMAKE_CURRENT_SOURCE_DIR}/quality/main.cpp)
 target_link_libraries(rnnopt-bench PRIVATE rnnopt_bench_lib rnnopt_warnings)
+
+# rnnopt-dlib-check: dlib's find_min_global against dlib-lipo on the bench's functions
+# (baselines/README.md states what it showed and which one the bench keeps).
+find_package(dlib CONFIG REQUIRED)
+add_executable(rnnopt-dlib-check ${CMAKE_CURRENT_SOURCE_DIR}/peers/dlib_check_main.cpp)
+target_link_libraries(rnnopt-dlib-check PRIVATE rnnopt_bench_lib dlib::dlib CLI11::CLI11
+                      rnnopt_warnings)
