@@ -61,7 +61,7 @@ Manifest AcqTrainConfig::manifest() const {
   m.dims = {d};
   m.input_features = {"x", "y", "best_y", "budget"};
   m.output_map = "acquisition";
-  m.y_normalisation = {"rank", 1e-6};
+  m.y_normalisation = {values, 1e-6};
   m.horizon = horizon;
   m.parallel_workers = 1;
   m.acquisition = acquisition;
@@ -81,6 +81,7 @@ AcqTrainConfig acq_config_from_json(const nlohmann::json& doc) {
   read(doc, "d", c.d, seen);
   read(doc, "hidden_size", c.hidden_size, seen);
   read(doc, "num_layers", c.num_layers, seen);
+  read(doc, "values", c.values, seen);
   read(doc, "teacher_jitter", c.teacher_jitter, seen);
   read(doc, "temperature", c.temperature, seen);
   read(doc, "teacher_share_start", c.teacher_share_start, seen);
@@ -140,6 +141,7 @@ nlohmann::json acq_config_to_json(const AcqTrainConfig& c) {
               {"d", c.d},
               {"hidden_size", c.hidden_size},
               {"num_layers", c.num_layers},
+              {"values", c.values},
               {"acquisition",
                {{"head_width", a.head_width},
                 {"uniform_candidates", a.uniform_candidates},

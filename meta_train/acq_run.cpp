@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <vector>
 
 #include "meta_train/acq_trainer.h"
 #include "meta_train/train_config.h"
@@ -132,7 +133,12 @@ int run_acquisition_training(const AcqRunOptions& o) {
   }
   std::ofstream metrics(metrics_path, std::ios::app);
   if (trainer.iteration() == 0) {
-    for (const char* policy : {"random", "teacher", "model"}) {
+    std::vector<std::string> policies{"random", "teacher"};
+    for (std::size_t k = 0; k < config.acquisition.kernels.size(); ++k) {
+      policies.push_back("bank:" + std::to_string(k));
+    }
+    policies.push_back("model");
+    for (const std::string& policy : policies) {
       const AcqValidation v = trainer.validate(policy);
       metrics << validation_json(v, 0.0).dump() << std::endl;
       std::cout << "validation " << policy << ": " << regret_line(v) << std::endl;

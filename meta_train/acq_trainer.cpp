@@ -17,6 +17,7 @@
 #include <stdexcept>
 
 #include "functions/gp_sample.h"
+#include "meta_train/internal/distributed_torch.h"
 #include "meta_train/train_config.h"
 #include "optimizer/internal/acq_features.h"
 #include "optimizer/internal/acq_network.h"
@@ -100,9 +101,12 @@ struct Episode {
   Rng rng;
   AcqHistory history;
   std::vector<double> best;  // best value after each evaluation
+  Rng share{0};              // draws the teacher-share decisions of this episode
 };
 
-enum class Policy { kModel, kTeacher, kRandom };
+// kBank: the argmax of one reference kernel's log EI feature (a plain GP-EI with that kernel on
+// the rank-transformed values: what the head would do if it only read that feature).
+enum class Policy { kModel, kTeacher, kRandom, kBank };
 
 struct RolloutStats {
   torch::Tensor loss;  // defined when training
@@ -117,7 +121,9 @@ Policy parse_policy(const std::string& p) {
   if (p == "model") return Policy::kModel;
   if (p == "teacher") return Policy::kTeacher;
   if (p == "random") return Policy::kRandom;
-  throw std::invalid_argument("AcqTrainer::validate(): policy must be model, teacher or random");
+  if (p.starts_with("bank:")) return Policy::kBank;
+  throw std::invalid_argument(
+      "AcqTrainer::validate(): policy must be model, teacher, random or bank:K");
 }
 
 }  // namespace
@@ -131,10 +137,11 @@ struct AcqTrainer::Impl {
   int iteration = 0;
   std::vector<std::shared_ptr<functions::GpSample>> validation;
   std::vector<double> minima;
+  Distributed* group = nullptr;
 
   Impl(AcqTrainConfig c)
       : config(std::move(c)),
-        acq(rnnopt::internal::acq_config_from(config.acquisition, config.d)),
+        acq(rnnopt::internal::acq_config_from(config.acquisition, config.d, config.values)),
         net(make_net(config, acq)) {
     for (const auto& t : net.tensors) {
       adam_m.push_back(torch::zeros_like(t).detach());
@@ -182,7 +189,7 @@ struct AcqTrainer::Impl {
   // Rolls the episodes out for T evaluations (the first at the box centre). With `train`, the
   // loss is the mean over steps and episodes of the listwise cross-entropy to the teacher.
   RolloutStats rollout(std::vector<Episode>& eps, int T, Policy policy, bool train, double share,
-                       Rng* share_rng) const {
+                       double batch, int bank = 0) const {
     RolloutStats st;
     const int B = static_cast<int>(eps.size());
     const int K = acq.candidates();
@@ -211,6 +218,7 @@ struct AcqTrainer::Impl {
     AcqHistory::FeatureMatrix F;
     Eigen::VectorXd mu, sd, yv;
     std::vector<torch::Tensor> losses;
+    std::vector<Eigen::Index> bank_pick(B, 0);
     long agree = 0, decided = 0;
     double gap = 0.0;
     for (int t = 1; t < T; ++t) {
@@ -221,6 +229,9 @@ struct AcqTrainer::Impl {
         if (policy == Policy::kModel) {
           eps[b].history.features(cands[b], F);
           std::copy(F.data(), F.data() + F.size(), feats.data_ptr<float>() + b * K * Fc);
+        } else if (policy == Policy::kBank) {
+          eps[b].history.features(cands[b], F);
+          F.col(Fc - 3 * (static_cast<int>(acq.kernels.size()) - bank) + 2).maxCoeff(&bank_pick[b]);
         }
       }
       st.t_features += since(t0);
@@ -242,6 +253,9 @@ struct AcqTrainer::Impl {
       st.t_teacher += since(t0);
       t0 = Clock::now();
       std::vector<int> pick(B, 0);
+      if (policy == Policy::kBank) {
+        for (int b = 0; b < B; ++b) pick[b] = static_cast<int>(bank_pick[b]);
+      }
       if (policy == Policy::kModel) {
         lstm_step(input.clone(), h, c);
         const torch::Tensor scores = score(feats.clone(), h.back());
@@ -252,7 +266,7 @@ struct AcqTrainer::Impl {
                       target.data_ptr<double>() + b * K);
           }
           target = torch::softmax(target / config.temperature, 1).to(torch::kFloat32);
-          losses.push_back(-(target * torch::log_softmax(scores, 1)).sum(1).mean());
+          losses.push_back(-(target * torch::log_softmax(scores, 1)).sum() / batch);
         }
         const auto [top, best] = scores.detach().max(1);
         for (int b = 0; b < B; ++b) pick[b] = static_cast<int>(best[b].item<std::int64_t>());
@@ -268,7 +282,7 @@ struct AcqTrainer::Impl {
             gap += teacher_scores[b][jt] - teacher_scores[b][pick[b]];
           }
           const bool use_teacher =
-              policy == Policy::kTeacher || (share > 0.0 && share_rng->uniform() < share);
+              policy == Policy::kTeacher || (share > 0.0 && eps[b].share.uniform() < share);
           if (use_teacher) pick[b] = static_cast<int>(jt);
         }
       }
@@ -284,12 +298,14 @@ struct AcqTrainer::Impl {
   }
 };
 
-AcqTrainer::AcqTrainer(AcqTrainConfig config, int threads, std::string minima_cache) {
+AcqTrainer::AcqTrainer(AcqTrainConfig config, int threads, std::string minima_cache,
+                       Distributed* group) {
   config.validate();
   if (threads < 1) throw std::invalid_argument("AcqTrainer::AcqTrainer(): threads must be >= 1");
   torch::set_num_threads(threads);
   impl_ = std::make_unique<Impl>(std::move(config));
   Impl& m = *impl_;
+  m.group = group;
   const AcqTrainConfig& c = m.config;
   const std::string header = "rnnopt-validation-minima/1 " + c.prior.describe();
   MinimaCache cached =
@@ -327,25 +343,41 @@ AcqStepStats AcqTrainer::train_step() {
   s.teacher_share =
       c.teacher_share_start + (c.teacher_share_end - c.teacher_share_start) * progress;
 
+  // This rank's share of the global batch (all of it without a group).
+  const int ranks = m.group ? m.group->world_size() : 1;
+  const int rank = m.group ? m.group->rank() : 0;
   std::vector<std::shared_ptr<functions::GpSample>> fns;
   std::vector<Episode> eps;
-  for (int b = 0; b < c.batch_size; ++b) {
+  for (int b = rank; b < c.batch_size; b += ranks) {
+    fns.push_back(functions::draw_gp_sample(c.prior, c.d, train_seed(c, m.iteration, b)));
+  }
+  for (int b = rank, i = 0; b < c.batch_size; b += ranks, ++i) {
     const std::uint64_t seed = train_seed(c, m.iteration, b);
-    fns.push_back(functions::draw_gp_sample(c.prior, c.d, seed));
+    eps.push_back(m.gp_episode(*fns[i], seed, true));
+    eps.back().share = Rng(derive_seed(seed, kShareStream));
   }
-  for (int b = 0; b < c.batch_size; ++b) {
-    eps.push_back(m.gp_episode(*fns[b], train_seed(c, m.iteration, b), true));
+  RolloutStats st;
+  torch::Tensor loss = torch::zeros({});
+  if (!eps.empty()) {
+    st = m.rollout(eps, c.horizon, Policy::kModel, true, s.teacher_share, c.batch_size);
+    loss = st.loss;
   }
-  Rng share_rng(derive_seed(c.seed ^ kShareStream, static_cast<std::uint64_t>(m.iteration)));
-  RolloutStats st = m.rollout(eps, c.horizon, Policy::kModel, true, s.teacher_share, &share_rng);
 
   auto t0 = Clock::now();
   for (auto& p : m.net.tensors) p.mutable_grad() = torch::Tensor();
-  st.loss.backward();
+  if (loss.requires_grad()) loss.backward();
   s.t_backward = since(t0);
   t0 = Clock::now();
   {
     torch::NoGradGuard guard;
+    if (m.group && ranks > 1) {
+      std::vector<torch::Tensor> grads;
+      for (auto& p : m.net.tensors) {
+        if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+        grads.push_back(p.grad());
+      }
+      allreduce_sum(*m.group, grads);
+    }
     double norm2 = 0.0;
     for (auto& p : m.net.tensors) {
       if (p.grad().defined()) norm2 += p.grad().pow(2).sum().item<double>();
@@ -371,12 +403,15 @@ AcqStepStats AcqTrainer::train_step() {
   s.t_update = since(t0);
   ++m.iteration;
   s.iteration = m.iteration;
-  s.loss = st.loss.item<double>();
-  s.agreement = st.agreement;
-  s.log_ei_gap = st.gap;
   double best = 0.0;
   for (const Episode& e : eps) best += e.best.back();
-  s.mean_best_y = best / eps.size();
+  const double local = static_cast<double>(eps.size());
+  std::vector<double> sums{loss.item<double>(), st.agreement * local, st.gap * local, best, local};
+  if (m.group && ranks > 1) m.group->allreduce_sum(sums);
+  s.loss = sums[0];
+  s.agreement = sums[1] / sums[4];
+  s.log_ei_gap = sums[2] / sums[4];
+  s.mean_best_y = sums[3] / sums[4];
   s.t_features = st.t_features;
   s.t_teacher = st.t_teacher;
   s.t_network = st.t_network;
@@ -389,6 +424,13 @@ AcqValidation AcqTrainer::validate(const std::string& policy_name, int limit) {
   Impl& m = *impl_;
   const AcqTrainConfig& c = m.config;
   const Policy policy = parse_policy(policy_name);
+  int bank = 0;
+  if (policy == Policy::kBank) {
+    bank = std::atoi(policy_name.c_str() + 5);
+    if (bank < 0 || bank >= static_cast<int>(c.acquisition.kernels.size())) {
+      throw std::invalid_argument("AcqTrainer::validate(): no reference kernel " + policy_name);
+    }
+  }
   const int n = limit > 0 ? std::min(limit, static_cast<int>(m.validation.size()))
                           : static_cast<int>(m.validation.size());
   const int T = c.validation_horizon;
@@ -401,7 +443,7 @@ AcqValidation AcqTrainer::validate(const std::string& policy_name, int limit) {
       eps.push_back(
           m.gp_episode(*m.validation[k], validation_seed(c, k), policy == Policy::kTeacher));
     }
-    m.rollout(eps, T, policy, false, 0.0, nullptr);
+    m.rollout(eps, T, policy, false, 0.0, static_cast<double>(eps.size()), bank);
     for (std::size_t i = 0; i < eps.size(); ++i) {
       std::vector<double> r;
       for (double b : eps[i].best) r.push_back(std::max(0.0, b - m.minima[k0 + i]));
@@ -539,7 +581,7 @@ std::vector<std::vector<double>> AcqTrainer::rollout_queries(int steps,
                         Rng(0),
                         AcqHistory(m.acq),
                         {}});
-  RolloutStats st = m.rollout(eps, steps, Policy::kModel, false, 0.0, nullptr);
+  RolloutStats st = m.rollout(eps, steps, Policy::kModel, false, 0.0, 1.0);
   if (scores) *scores = st.scores;
   return st.queries;
 }

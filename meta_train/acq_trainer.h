@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "meta_train/acq_config.h"
+#include "meta_train/distributed.h"
 #include "optimizer/model_file.h"
 
 namespace rnnopt::train {
@@ -57,8 +58,12 @@ struct AcqValidation {
 class AcqTrainer {
  public:
   // Validates the config; threads: torch intra-op threads. minima_cache: a file keeping the
-  // validation functions' f* between runs ("" for none).
-  explicit AcqTrainer(AcqTrainConfig config, int threads = 1, std::string minima_cache = "");
+  // validation functions' f* between runs ("" for none). group (not owned, may be null): data-
+  // parallel training, each rank rolling out the episodes b = rank, rank + N, ... of the global
+  // batch and the gradients summed before the (identical) Adam step on every rank, so that N
+  // processes give the weights one process gives (to float round-off).
+  explicit AcqTrainer(AcqTrainConfig config, int threads = 1, std::string minima_cache = "",
+                      Distributed* group = nullptr);
   ~AcqTrainer();
   AcqTrainer(const AcqTrainer&) = delete;
   AcqTrainer& operator=(const AcqTrainer&) = delete;
@@ -68,7 +73,8 @@ class AcqTrainer {
   AcqStepStats train_step();
   // Regret on the held-out functions at t = 10, 25, 50, 100, ... up to validation_horizon for
   // the policy "model" (greedy argmax), "teacher" (the true-prior EI argmax over the same kind of
-  // candidates: the ceiling) or "random" (the first uniform candidate).
+  // candidates: the ceiling), "random" (the first uniform candidate) or "bank:K" (the argmax of
+  // reference kernel K's log EI feature: GP-EI with that kernel on the rank-transformed values).
   AcqValidation validate(const std::string& policy = "model", int functions = 0);
 
   // Weights and Adam moments by tensor name, iteration; atomic. Throws std::runtime_error.

@@ -166,6 +166,16 @@ void AcqHistory::update_scores() {
     s_[0] = 0.0;
     return;
   }
+  if (config_->values == AcqConfig::Values::kStandard) {
+    double mean = 0.0;
+    for (double v : y_) mean += v;
+    mean /= n;
+    double var = 0.0;
+    for (double v : y_) var += (v - mean) * (v - mean);
+    const double scale = 1.0 / (std::sqrt(var / n) + 1e-6);
+    for (int i = 0; i < n; ++i) s_[i] = (y_[i] - mean) * scale;
+    return;
+  }
   std::vector<int> order(n);
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return y_[a] < y_[b]; });

@@ -42,6 +42,10 @@ struct AcqConfig {
   int neighbours = 2;
   std::vector<AcqKernel> kernels;  // the reference bank of GP posteriors
   double jitter = 1e-4;            // relative diagonal term of the bank's GPs
+  // How observed values enter (y~): kRank, normal scores of the ranks (invariant to any increasing
+  // map of y); kStandard, (y - mean) / (population sd + 1e-6) over the values so far.
+  enum class Values { kRank, kStandard };
+  Values values = Values::kRank;
 
   int candidates() const { return uniform_candidates + local_candidates; }
   // Per-candidate feature width: 2d + 2 + 3 neighbours + 4 + 3 kernels.
@@ -86,9 +90,9 @@ double log_expected_improvement(double mu, double sd, double best);
 // The standard normal quantile Phi^{-1}(p), p in (0, 1) (a rational start refined by Newton).
 double normal_quantile(double p);
 
-// Observations in canonical coordinates with their value transform (normal scores of the ranks:
-// y~_i = Phi^{-1}((r_i + 0.5) / n), ties averaged; 0 for n = 1), the bank's GP factors, and the
-// feature computation of MODEL_FORMAT.md section 7.
+// Observations in canonical coordinates with their value transform y~ (AcqConfig::values; for
+// kRank, y~_i = Phi^{-1}((r_i + 0.5) / n), ties averaged; 0 for n = 1), the bank's GP factors, and
+// the feature computation of MODEL_FORMAT.md section 7.
 class AcqHistory {
  public:
   using FeatureMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;

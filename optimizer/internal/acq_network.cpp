@@ -27,8 +27,9 @@ VecF vector_of(const Tensor& t) { return Eigen::Map<const VecF>(t.data.data(), t
 
 }  // namespace
 
-AcqConfig acq_config_from(const AcquisitionSpec& spec, int d) {
+AcqConfig acq_config_from(const AcquisitionSpec& spec, int d, const std::string& values) {
   AcqConfig c;
+  c.values = values == "standard" ? AcqConfig::Values::kStandard : AcqConfig::Values::kRank;
   c.d = d;
   c.uniform_candidates = spec.uniform_candidates;
   c.local_candidates = spec.local_candidates;
@@ -46,7 +47,7 @@ AcqNetwork AcqNetwork::from_file(const ModelFile& file, const std::string& sourc
   const Manifest& m = file.manifest;
   if (!m.acquisition) throw ModelError(source + ": not an acquisition model");
   AcqNetwork net;
-  net.config_ = acq_config_from(*m.acquisition, m.d_max);
+  net.config_ = acq_config_from(*m.acquisition, m.d_max, m.y_normalisation.kind);
   net.horizon_ = m.horizon;
   const std::int64_t hs = m.hidden_size;
   const std::int64_t hh = m.acquisition->head_width;

@@ -20,7 +20,8 @@
 namespace rnnopt::internal {
 
 // The acquisition block of a manifest as the feature code's configuration.
-AcqConfig acq_config_from(const AcquisitionSpec& spec, int d);
+// values: the manifest's y_normalisation kind ("rank" or "standard").
+AcqConfig acq_config_from(const AcquisitionSpec& spec, int d, const std::string& values);
 
 class AcqNetwork {
  public:
