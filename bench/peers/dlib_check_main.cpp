@@ -85,8 +85,10 @@ int main(int argc, char** argv) {
     }
     std::printf("%s, %d instances: mean (median) best-so-far regret\n", entry.label.c_str(),
                 instances);
-    std::printf("%-28s %-22s %-22s %-22s\n", "", "t=25", "t=50", "t=100");
-    for (const auto& [name, r] : {std::pair{"find_min_global", &fmg}, std::pair{"dlib-lipo", &lipo}}) {
+    std::printf("%-28s %-22s %-22s %-22s %s\n", "", "t=25", "t=50", "t=100",
+                "regret > 1e-3 at t=100");
+    for (const auto& [name, r] :
+         {std::pair{"find_min_global", &fmg}, std::pair{"dlib-lipo", &lipo}}) {
       std::printf("%-28s", name);
       for (std::size_t k = 0; k < horizons.size(); ++k) {
         const auto m = rnnopt::bench::mean_interval((*r)[k]);
@@ -95,7 +97,10 @@ int main(int argc, char** argv) {
         std::snprintf(cell, sizeof cell, "%.3g (%.3g)", m.mean, md.median);
         std::printf(" %-22s", cell);
       }
-      std::printf("\n");
+      std::printf(" %d of %d\n",
+                  static_cast<int>(std::count_if((*r)[2].begin(), (*r)[2].end(),
+                                                 [](double v) { return v > 1e-3; })),
+                  instances);
     }
     return 0;
   } catch (const std::exception& e) {
