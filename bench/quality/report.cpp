@@ -81,9 +81,12 @@ std::string learned_standing(const Bench& bench, const Summary& summary, const s
               " (mean rank " + format_rank(r->mean_rank[me]) + ")";
     if (best < r->optimizers.size()) {
       const double b = r->mean_regret[best];
+      // Below the solved threshold a ratio only measures round-off: say so instead.
       ratios += std::string(any ? "; " : "") + "t = " + std::to_string(h) + ": " +
-                (b > 0.0 ? format_value(r->mean_regret[me] / b) + "x" : std::string("n/a")) +
-                " (`" + r->optimizers[best] + "` " + format_value(b) + ")";
+                (b >= 1e-9 ? format_value(r->mean_regret[me] / b) + "x (`" + r->optimizers[best] +
+                                 "` " + format_value(b) + ")"
+                           : format_value(r->mean_regret[me]) + " against `" + r->optimizers[best] +
+                                 "`'s " + format_value(b) + " (solved every problem)");
     }
     any = true;
   }

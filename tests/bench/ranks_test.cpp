@@ -145,6 +145,14 @@ TEST_CASE("summarize ranks each function's complete problems and pools families"
         std::string::npos);
   CHECK(md.find("t = 2: 0.1x (`peer` 0.1)") != std::string::npos);
   CHECK(md.find("**gp:d=2**: best at t = 1: `peer` (2.00)") != std::string::npos);
+
+  // A best peer that solved every problem gets no ratio (it would only measure round-off).
+  for (auto& r : runs) {
+    if (r.key.optimizer == "peer" && r.key.function == "branin") r.regret = {1e-15, 1e-15};
+  }
+  const std::string solved = report_markdown(bench, summarize(bench, runs), result, {});
+  CHECK(solved.find("t = 2: 0.01 against `peer`'s 1.00e-15 (solved every problem)") !=
+        std::string::npos);
 }
 
 TEST_CASE("regret below 1e-9 ranks as solved: a tie", "[bench][ranks]") {
