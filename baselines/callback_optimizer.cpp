@@ -148,9 +148,10 @@ Eigen::VectorXd CallbackOptimizer::do_propose() {
     return x;
   }
   if (!started_) {
-    started_ = true;
-    // The worker's first act is to take the lock, which the wait below releases.
+    // The worker's first act is to take the lock, which the wait below releases. If the thread
+    // cannot be created, std::system_error leaves the optimizer as it was.
     worker_ = std::thread([this] { worker_main(); });
+    started_ = true;
   }
   cv_.wait(lock, [&] { return request_.has_value() || finished_; });
   if (finished_) {

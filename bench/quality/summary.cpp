@@ -238,10 +238,14 @@ nlohmann::json summary_json(const Bench& bench, const Summary& summary, const Be
       "95%: mean +- Student-t interval; median: distribution-free order-statistic interval";
   j["time"] =
       "optimizer seconds for 100 iterations (construction, propose and observe; function "
-      "evaluations excluded): CPU time of the run's thread, and wall-clock time";
+      "evaluations excluded): CPU time of the run's thread (plus the library's worker thread for "
+      "direct-l, crs2 and cmaes), and wall-clock time";
   for (const auto& o : bench.optimizers) {
-    j["optimizers"].push_back(
-        {{"label", o.label}, {"description", o.description}, {"gp_based", o.gp_based}});
+    j["optimizers"].push_back({{"label", o.label},
+                               {"description", o.description},
+                               {"gp_based", o.gp_based},
+                               {"learned", o.learned},
+                               {"peer", o.peer}});
   }
   for (const auto& f : bench.functions) {
     j["functions"].push_back({{"label", f.label},
