@@ -120,9 +120,19 @@ void GpFactor::posterior(const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
                          const Eigen::MatrixXd& C, Eigen::VectorXd& mean, Eigen::VectorXd& sd) {
   const int n = n_;
   const Eigen::Index K = C.cols();
-  ks_.resize(n, K);
-  for (Eigen::Index c = 0; c < K; ++c) {
-    for (int i = 0; i < n; ++i) ks_(i, c) = k(X.col(i).data(), C.col(c).data());
+  // Kernel matrix in bulk: scaled squared distances from one GEMM (|x|^2 + |c|^2 - 2 x.c, clamped
+  // at 0 against round-off), then the kernel as vectorised array operations.
+  const Eigen::MatrixXd xs = inv_ell_.asDiagonal() * X.leftCols(n);
+  const Eigen::MatrixXd cs = inv_ell_.asDiagonal() * C;
+  ks_.noalias() = -2.0 * xs.transpose() * cs;
+  ks_.colwise() += xs.colwise().squaredNorm().transpose();
+  ks_.rowwise() += cs.colwise().squaredNorm();
+  ks_ = ks_.cwiseMax(0.0);
+  if (kind_ == AcqKernelKind::kRbf) {
+    ks_ = variance_ * (-0.5 * ks_.array()).exp();
+  } else {
+    const Eigen::ArrayXXd r = ks_.array().sqrt();
+    ks_ = variance_ * ((1.0 + kSqrt5 * r + (5.0 / 3.0) * ks_.array()) * (-kSqrt5 * r).exp());
   }
   const auto L = L_.topLeftCorner(n, n).triangularView<Eigen::Lower>();
   alpha_ = y.head(n);
@@ -223,11 +233,11 @@ void AcqHistory::features(const Eigen::MatrixXd& C, FeatureMatrix& F) {
   F.resize(K, cfg.feature_width());
   const double sbest = s_[best_];
 
-  // Candidate-to-observation distances.
-  dist_.resize(n, K);
-  for (Eigen::Index c = 0; c < K; ++c) {
-    for (int i = 0; i < n; ++i) dist_(i, c) = (X_.col(i) - C.col(c)).norm();
-  }
+  // Candidate-to-observation distances (one GEMM; see GpFactor::posterior).
+  dist_.noalias() = -2.0 * X_.leftCols(n).transpose() * C;
+  dist_.colwise() += X_.leftCols(n).colwise().squaredNorm().transpose();
+  dist_.rowwise() += C.colwise().squaredNorm();
+  dist_ = dist_.cwiseMax(0.0).cwiseSqrt();
   // The history's scale r (median nearest-neighbour distance, 1 for a single point) and its
   // largest slope on the transformed values (the LIPO Lipschitz estimate, 0 for a single point).
   double r = 1.0;
