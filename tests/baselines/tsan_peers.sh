@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # ThreadSanitizer run of the peers' tests (tests/baselines/peers_test.cpp: the callback adapter's
 # worker threads, destruction at every step, exceptions, 8 optimizers on parallel threads).
-# Compiles the few sources involved with -fsanitize=thread, one job at a time (about 3 min on
-# one core), and fails on any report. The libraries (NLopt, pagmo, dlib) are not instrumented;
+# Compiles the few sources involved with -fsanitize=thread, one job at a time (75 s on one core),
+# and fails on any report. The libraries (NLopt, pagmo, dlib) are not instrumented;
 # only one of the two threads of an optimizer runs at a time, and the hand-off is a mutex that
 # ThreadSanitizer sees.
 #   tests/baselines/tsan_peers.sh [OUT_DIR]      (default /tmp/rnnopt-tsan-peers)
