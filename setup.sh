@@ -14,7 +14,7 @@ packages=(
   clang
 )
 if [[ "${RNNOPT_NO_TORCH:-0}" != "1" ]]; then
-  packages+=(libtorch-dev)
+  packages+=(libtorch-dev libgloo-dev)  # Gloo: the headers of c10d's ProcessGroupGloo
 fi
 
 missing=()

@@ -95,44 +95,121 @@ void plot_curves(const fs::path& dir) {
   if (std::system(cmd.c_str()) != 0) std::cerr << "warning: gnuplot failed; no curves.png\n";
 }
 
+// A file's bytes (the checkpoint or model a rank 0 hands to the others).
+std::string read_bytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path.string());
+  std::ostringstream os;
+  os << in.rdbuf();
+  return os.str();
+}
+
+// Bytes received from rank 0 as a file for the loaders, removed when it goes out of scope.
+struct TempFile {
+  fs::path path;
+  TempFile(const std::string& name, const std::string& bytes)
+      : path(fs::temp_directory_path() / ("rnnopt-" + std::to_string(::getpid()) + "-" + name)) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out.flush()) throw std::runtime_error("cannot write " + path.string());
+  }
+  ~TempFile() {
+    std::error_code ec;
+    fs::remove(path, ec);
+  }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+};
+
 }  // namespace
 
 int run_acquisition_training(const AcqRunOptions& o) {
+  Distributed* group = o.group && o.group->world_size() > 1 ? o.group : nullptr;
+  const int rank = group ? group->rank() : 0;
+  const int ranks = group ? group->world_size() : 1;
+  const bool lead = rank == 0;  // owns the run folder; alone validates and writes
   const fs::path dir(o.run_dir);
   const fs::path checkpoint = dir / "checkpoint.pt";
   json doc = o.config;
-  if (o.resume) {
-    if (!fs::exists(checkpoint)) throw std::runtime_error("--resume: no " + checkpoint.string());
-    doc = load_config_json((dir / "config.json").string());
-  } else if (fs::exists(checkpoint)) {
-    throw std::runtime_error(dir.string() + " already holds a run; use --resume or another --out");
+  bool resume = o.resume;
+  std::string config_text, checkpoint_bytes, init_bytes;
+  if (lead) {
+    if (o.resume) {
+      if (!fs::exists(checkpoint)) throw std::runtime_error("--resume: no " + checkpoint.string());
+      doc = load_config_json((dir / "config.json").string());
+    } else if (fs::exists(checkpoint)) {
+      throw std::runtime_error(dir.string() +
+                               " already holds a run; use --resume or another --out");
+    }
+    config_text = acq_config_to_json(acq_config_from_json(doc)).dump();
+    if (group) {
+      if (o.resume) checkpoint_bytes = read_bytes(checkpoint);
+      if (!o.init_model.empty()) init_bytes = read_bytes(o.init_model);
+    }
+  }
+  // The other ranks train rank 0's config from rank 0's starting state.
+  if (group) {
+    group->share_from_rank0("config", config_text);
+    group->share_from_rank0("checkpoint", checkpoint_bytes);
+    group->share_from_rank0("init", init_bytes);
+  }
+  if (!lead) {
+    doc = json::parse(config_text);
+    resume = !checkpoint_bytes.empty();
   }
   const AcqTrainConfig config = acq_config_from_json(doc);
-  fs::create_directories(dir);
-  write_text_atomically((dir / "config.json").string(), acq_config_to_json(config).dump(2) + "\n");
-  std::cout << "seed: " << config.seed << " (recorded in " << (dir / "config.json").string()
-            << ")\nacquisition head: LSTM " << config.num_layers << "x" << config.hidden_size
-            << ", head " << config.acquisition.head_width << ", "
-            << config.acquisition.uniform_candidates + config.acquisition.local_candidates
-            << " candidates, " << config.acquisition.kernels.size()
-            << " reference kernels, d = " << config.d << ", prior " << config.prior.describe()
-            << ", batch " << config.batch_size << ", T " << config.horizon << ", steps "
-            << config.steps << std::endl;
-  std::cout << "validation functions: finding f* (cached in validation_minima.txt)" << std::endl;
-  AcqTrainer trainer(config, o.threads, (dir / "validation_minima.txt").string());
+  if (lead) {
+    fs::create_directories(dir);
+    write_text_atomically((dir / "config.json").string(),
+                          acq_config_to_json(config).dump(2) + "\n");
+    std::cout << "seed: " << config.seed << " (recorded in " << (dir / "config.json").string()
+              << ")\nacquisition head: LSTM " << config.num_layers << "x" << config.hidden_size
+              << ", head " << config.acquisition.head_width << ", "
+              << config.acquisition.uniform_candidates + config.acquisition.local_candidates
+              << " candidates, " << config.acquisition.kernels.size()
+              << " reference kernels, d = " << config.d << ", prior " << config.prior.describe()
+              << ", batch " << config.batch_size << ", T " << config.horizon << ", steps "
+              << config.steps << std::endl;
+    if (group) {
+      std::cout << "data-parallel: " << ranks << " processes (store "
+                << group->options().store_address() << "), " << o.threads
+                << " LibTorch thread(s) each" << std::endl;
+    }
+    std::cout << "validation functions: finding f* (cached in validation_minima.txt)" << std::endl;
+  } else {
+    std::cout << "rank " << rank << " of " << ranks << " (store "
+              << group->options().store_address() << "): episodes b = " << rank << ", "
+              << rank + ranks << ", ... of each batch of " << config.batch_size << "; seed "
+              << config.seed << std::endl;
+  }
+  // Only rank 0 validates: the others need no validation set (nor its minima).
+  AcqTrainConfig trainer_config = config;
+  if (!lead) trainer_config.validation_functions = 1;
+  AcqTrainer trainer(trainer_config, o.threads,
+                     lead ? (dir / "validation_minima.txt").string() : std::string(), group);
   const fs::path metrics_path = dir / "metrics.jsonl";
   double cpu_minutes = 0.0;
-  if (o.resume) {
-    trainer.load_checkpoint(checkpoint.string());
-    cpu_minutes = truncate_metrics(metrics_path, trainer.iteration());
-    std::cout << "resumed at iteration " << trainer.iteration() << " (" << cpu_minutes
-              << " CPU minutes so far)" << std::endl;
-  } else {
+  if (resume) {
+    if (lead) {
+      trainer.load_checkpoint(checkpoint.string());
+      cpu_minutes = truncate_metrics(metrics_path, trainer.iteration());
+      std::cout << "resumed at iteration " << trainer.iteration() << " (" << cpu_minutes
+                << " CPU minutes so far)" << std::endl;
+    } else {
+      trainer.load_checkpoint(
+          TempFile("rank" + std::to_string(rank) + ".pt", checkpoint_bytes).path.string());
+      std::cout << "resumed at iteration " << trainer.iteration() << std::endl;
+    }
+  } else if (lead) {
     if (!o.init_model.empty()) trainer.set_weights(read_model_file(o.init_model));
     std::ofstream(metrics_path, std::ios::trunc);
+  } else if (!init_bytes.empty()) {
+    trainer.set_weights(read_model_file(
+        TempFile("rank" + std::to_string(rank) + ".safetensors", init_bytes).path.string()));
   }
-  std::ofstream metrics(metrics_path, std::ios::app);
-  if (trainer.iteration() == 0) {
+  std::ofstream metrics;
+  if (lead) metrics.open(metrics_path, std::ios::app);
+  if (lead && trainer.iteration() == 0) {
     std::vector<std::string> policies{"random", "teacher"};
     for (std::size_t k = 0; k < config.acquisition.kernels.size(); ++k) {
       policies.push_back("bank:" + std::to_string(k));
@@ -144,51 +221,69 @@ int run_acquisition_training(const AcqRunOptions& o) {
       std::cout << "validation " << policy << ": " << regret_line(v) << std::endl;
     }
   }
+  // The others wait here while rank 0 finds the validation minima and validates.
+  if (group) group->barrier(o.solo_timeout_seconds);
   const auto start = std::chrono::steady_clock::now();
   const bool tty = isatty(STDOUT_FILENO) != 0;
   int code = 0;
   std::string last_val = "-";
   while (trainer.iteration() < config.steps) {
     const AcqStepStats s = trainer.train_step();
-    cpu_minutes += s.cpu_seconds / 60.0;
-    metrics << json{{"type", "train"},
-                    {"iteration", s.iteration},
-                    {"loss", s.loss},
-                    {"agreement", s.agreement},
-                    {"log_ei_gap", s.log_ei_gap},
-                    {"mean_best_y", s.mean_best_y},
-                    {"grad_norm", s.grad_norm},
-                    {"lr", s.lr},
-                    {"teacher_share", s.teacher_share},
-                    {"seconds", s.seconds},
-                    {"cpu_seconds", s.cpu_seconds},
-                    {"cpu_minutes", cpu_minutes},
-                    {"t_features", s.t_features},
-                    {"t_teacher", s.t_teacher},
-                    {"t_network", s.t_network},
-                    {"t_backward", s.t_backward},
-                    {"t_update", s.t_update}}
-                   .dump()
-            << '\n';
-    if (s.iteration % config.validate_every == 0 || s.iteration == config.steps) {
-      const AcqValidation v = trainer.validate("model");
-      metrics << validation_json(v, cpu_minutes).dump() << '\n';
-      last_val = regret_line(v) + " @" + std::to_string(v.iteration);
-    }
     const double minutes =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / 60.0;
-    const bool stop = (o.stop && o.stop()) || (o.max_minutes > 0 && minutes >= o.max_minutes);
-    if (s.iteration % config.checkpoint_every == 0 || stop || s.iteration == config.steps) {
-      metrics.flush();
-      trainer.save_checkpoint(checkpoint.string());
+    bool stop = (o.stop && o.stop()) || (o.max_minutes > 0 && minutes >= o.max_minutes);
+    // Every rank stops at the same iteration when any rank is asked to; the CPU time is the
+    // whole group's (the curves compare designs at equal compute).
+    double cpu_seconds = s.cpu_seconds;
+    if (group) {
+      std::vector<double> v{cpu_seconds, stop ? 1.0 : 0.0};
+      group->allreduce_sum(v);
+      cpu_seconds = v[0];
+      stop = v[1] > 0.0;
     }
+    cpu_minutes += cpu_seconds / 60.0;
+    const bool validate = s.iteration % config.validate_every == 0 || s.iteration == config.steps;
+    const bool save =
+        s.iteration % config.checkpoint_every == 0 || stop || s.iteration == config.steps;
+    if (lead) {
+      json line{{"type", "train"},
+                {"iteration", s.iteration},
+                {"loss", s.loss},
+                {"agreement", s.agreement},
+                {"log_ei_gap", s.log_ei_gap},
+                {"mean_best_y", s.mean_best_y},
+                {"grad_norm", s.grad_norm},
+                {"lr", s.lr},
+                {"teacher_share", s.teacher_share},
+                {"seconds", s.seconds},
+                {"cpu_seconds", cpu_seconds},
+                {"cpu_minutes", cpu_minutes},
+                {"t_features", s.t_features},
+                {"t_teacher", s.t_teacher},
+                {"t_network", s.t_network},
+                {"t_backward", s.t_backward},
+                {"t_update", s.t_update}};
+      if (group) line["processes"] = ranks;
+      metrics << line.dump() << '\n';
+      if (validate) {
+        const AcqValidation v = trainer.validate("model");
+        metrics << validation_json(v, cpu_minutes).dump() << '\n';
+        last_val = regret_line(v) + " @" + std::to_string(v.iteration);
+      }
+      if (save) {
+        metrics.flush();
+        trainer.save_checkpoint(checkpoint.string());
+      }
+    }
+    if (group && (validate || save)) group->barrier(o.solo_timeout_seconds);
     if (tty || s.iteration % 10 == 0) {
       std::ostringstream line;
       line.precision(4);
       line << "[" << s.iteration << "/" << config.steps << "] loss " << s.loss << " agree "
            << s.agreement << " gap " << s.log_ei_gap << " | " << s.seconds << " s/it (feat "
            << s.t_features << " teach " << s.t_teacher << " net " << s.t_network << " bwd "
-           << s.t_backward << ") | " << cpu_minutes << " CPU min | val " << last_val;
+           << s.t_backward << ") | " << cpu_minutes << " CPU min";
+      if (lead) line << " | val " << last_val;
       std::cout << (tty ? "\r" : "") << line.str() << (tty ? "   " : "\n") << std::flush;
     }
     if (stop) {
@@ -197,6 +292,11 @@ int run_acquisition_training(const AcqRunOptions& o) {
     }
   }
   if (tty) std::cout << '\n';
+  if (!lead) {
+    std::cout << (code ? "stopped" : "done") << " at iteration " << trainer.iteration()
+              << " (rank 0 holds the checkpoint)" << std::endl;
+    return code;
+  }
   metrics.flush();
   trainer.save_checkpoint(checkpoint.string());
   plot_curves(dir);

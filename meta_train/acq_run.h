@@ -6,12 +6,20 @@
 //   RUN_DIR/checkpoint.pt    weights and Adam moments by tensor name, iteration
 //   RUN_DIR/metrics.jsonl    one line per iteration ("train") and per validation ("validation")
 //   RUN_DIR/curves.png       validation regret against CPU minutes; training loss
+//
+// Data-parallel (options.group with world_size N > 1, meta_train/distributed.h): every rank calls
+// run_acquisition_training with its own group member. Rank 0 owns the run folder (config,
+// metrics, checkpoints, curves, validation) and hands the config and the starting state
+// (checkpoint on resume, --init weights) to the others through the group; the other ranks read
+// and write no file. Each rank rolls out its share of the global batch and the gradients are
+// summed before every (identical) Adam step, so N processes train the weights one process would.
 #pragma once
 
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "meta_train/distributed.h"
 #include "optimizer/model_file.h"
 
 namespace rnnopt::train {
@@ -24,12 +32,18 @@ struct AcqRunOptions {
   int threads = 1;
   double max_minutes = 0.0;    // stop (checkpointed) after this many wall minutes; 0: no limit
   std::function<bool()> stop;  // polled after each iteration: true stops the run (checkpointed)
+  // Data-parallel group (not owned; null: one process). Ranks other than 0 ignore run_dir,
+  // config, resume and init_model (rank 0's are used). Any rank's stop (or max_minutes) stops all.
+  Distributed* group = nullptr;
+  // How long the other ranks wait while rank 0 validates and checkpoints alone (its first
+  // validation includes finding the validation functions' minima).
+  int solo_timeout_seconds = 3600;
 };
 
 // Runs (or resumes) the training; prints progress to stdout. Returns 0 when the configured steps
 // are done, 2 when stopped early (checkpoint saved). Throws std::runtime_error or
 // std::invalid_argument on bad input (a run folder that already holds a run without --resume, a
-// checkpoint that does not match, ...).
+// checkpoint that does not match, ...), std::runtime_error naming the group when a rank is gone.
 int run_acquisition_training(const AcqRunOptions& options);
 
 // The model of a finished or interrupted run folder (its checkpoint), ready to write; `info` joins
