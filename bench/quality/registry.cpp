@@ -287,7 +287,12 @@ OptimizerEntry rnn_entry(std::string_view spec, const RnnPrefix& kind) {
     dims += std::to_string(d);
   }
   std::string past_horizon = "; past the horizon it keeps stepping the network";
-  if (options.past_horizon == PastHorizonPolicy::kRestart) {
+  if (model->is_acquisition()) {
+    past_horizon = "; an acquisition head scoring " +
+                   std::to_string(m.acquisition->uniform_candidates +
+                                  m.acquisition->local_candidates) +
+                   " candidates per step, which keeps searching past the horizon";
+  } else if (options.past_horizon == PastHorizonPolicy::kRestart) {
     past_horizon = options.segment_steps > 0 ? "; every " + std::to_string(options.segment_steps) +
                                                    " network steps it restarts"
                                              : std::string("; past the horizon it restarts");
