@@ -2,30 +2,9 @@
 
 #include <cmath>
 
+#include "optimizer/internal/tensor_view.h"
+
 namespace rnnopt::internal {
-namespace {
-
-const Tensor& find_tensor(const ModelFile& file, const std::string& name,
-                          const std::vector<std::int64_t>& shape, const std::string& source) {
-  const auto it = file.tensors.find(name);
-  if (it == file.tensors.end()) throw ModelError(source + ": missing tensor \"" + name + "\"");
-  if (it->second.shape != shape) {
-    throw ModelError(source + ": tensor \"" + name + "\" has the wrong shape");
-  }
-  return it->second;
-}
-
-MatF matrix_of(const Tensor& t) {
-  MatF m(t.shape[0], t.shape[1]);
-  for (std::int64_t r = 0; r < t.shape[0]; ++r) {
-    for (std::int64_t c = 0; c < t.shape[1]; ++c) m(r, c) = t.data[r * t.shape[1] + c];
-  }
-  return m;
-}
-
-VecF vector_of(const Tensor& t) { return Eigen::Map<const VecF>(t.data.data(), t.numel()); }
-
-}  // namespace
 
 AcqConfig acq_config_from(const AcquisitionSpec& spec, int d, const std::string& values) {
   AcqConfig c;

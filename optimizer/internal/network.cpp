@@ -1,32 +1,11 @@
 #include "optimizer/internal/network.h"
 
+#include "optimizer/internal/tensor_view.h"
+
 #include <algorithm>
 #include <cmath>
 
 namespace rnnopt::internal {
-namespace {
-
-const Tensor& find(const ModelFile& file, const std::string& name,
-                   const std::vector<std::int64_t>& shape, const std::string& source) {
-  const auto it = file.tensors.find(name);
-  if (it == file.tensors.end()) throw ModelError(source + ": missing tensor \"" + name + "\"");
-  if (it->second.shape != shape) {
-    throw ModelError(source + ": tensor \"" + name + "\" has the wrong shape");
-  }
-  return it->second;
-}
-
-MatF to_matrix(const Tensor& t) {
-  MatF m(t.shape[0], t.shape[1]);
-  for (std::int64_t r = 0; r < t.shape[0]; ++r) {
-    for (std::int64_t c = 0; c < t.shape[1]; ++c) m(r, c) = t.data[r * t.shape[1] + c];
-  }
-  return m;
-}
-
-VecF to_vector(const Tensor& t) { return Eigen::Map<const VecF>(t.data.data(), t.numel()); }
-
-}  // namespace
 
 void NetworkState::reset() {
   lstm.reset();
@@ -49,8 +28,8 @@ Network Network::from_file(const ModelFile& file, const std::string& source) {
     net.lstm_ = LstmWeights::from_tensors(file.tensors, "controller.", m.num_layers,
                                           net.layout_.width + rw, hs, source);
     const std::int64_t z = dnc.sizes.interface_size();
-    dnc.interface_w = to_matrix(find(file, "interface.w", {z, hs}, source));
-    dnc.interface_b = to_vector(find(file, "interface.b", {z}, source));
+    dnc.interface_w = matrix_of(find_tensor(file, "interface.w", {z, hs}, source));
+    dnc.interface_b = vector_of(find_tensor(file, "interface.b", {z}, source));
     net.dnc_ = std::move(dnc);
     head_in = hs + rw;
   } else if (m.architecture == "lstm") {
@@ -59,8 +38,8 @@ Network Network::from_file(const ModelFile& file, const std::string& source) {
   } else {
     throw ModelError(source + ": unknown architecture \"" + m.architecture + "\"");
   }
-  net.head_w_ = to_matrix(find(file, "head.w", {m.d_max, head_in}, source));
-  net.head_b_ = to_vector(find(file, "head.b", {m.d_max}, source));
+  net.head_w_ = matrix_of(find_tensor(file, "head.w", {m.d_max, head_in}, source));
+  net.head_b_ = vector_of(find_tensor(file, "head.b", {m.d_max}, source));
   return net;
 }
 
