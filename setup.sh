@@ -12,6 +12,7 @@ packages=(
   gnuplot-nox
   libopenblas0-pthread
   clang
+  pybind11-dev python3-dev python3-numpy python3-pytest  # the Python module (python/)
 )
 if [[ "${RNNOPT_NO_TORCH:-0}" != "1" ]]; then
   packages+=(libtorch-dev libgloo-dev)  # Gloo: the headers of c10d's ProcessGroupGloo
