@@ -55,14 +55,16 @@ def test_same_seed_same_trace(make):
     np.testing.assert_array_equal(a, b)
 
 
-def test_batch_ask_and_tell():
-    opt = rnnopt.RandomSearch(BOX, seed=1)
-    X = opt.ask(4)
-    assert X.shape == (4, 2)
-    assert opt.pending.shape == (4, 2)
-    opt.tell(X, [quadratic(x) for x in X])
-    assert opt.pending.shape == (0, 2)
-    assert opt.history[0].shape == (4, 2)
+@pytest.mark.parametrize("make", FAST, ids=IDS)
+def test_batch_ask_and_tell(make):
+    opt = make(BOX, 1)
+    for rounds in range(1, 4):
+        X = opt.ask(3)
+        assert X.shape == (3, 2)
+        assert opt.pending.shape == (3, 2)
+        opt.tell(X, [quadratic(x) for x in X])
+        assert opt.pending.shape == (0, 2)
+        assert opt.history[0].shape == (3 * rounds, 2)
 
 
 def test_warm_start_with_points_not_asked():
