@@ -14,6 +14,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -142,6 +143,11 @@ void tell(PyOptimizer& self, const py::object& x_obj, const py::object& y_obj) {
   for (py::ssize_t i = 0; i < n; ++i) std::copy(x.data(i, 0), x.data(i, 0) + d, xs[i].data());
   std::vector<double> ys(y.data(), y.data() + n);
   self.locked([&](rnnopt::Optimizer& o) {
+    // All or nothing: a bad row is observed first, alone, so that it throws the C++ message
+    // before any row has been told.
+    for (py::ssize_t i = 0; i < n; ++i) {
+      if (!o.box().contains(xs[i]) || !std::isfinite(ys[i])) o.observe(xs[i], ys[i]);
+    }
     for (py::ssize_t i = 0; i < n; ++i) o.observe(xs[i], ys[i]);
     return 0;
   });
@@ -241,7 +247,7 @@ PYBIND11_MODULE(_rnnopt, m) {
            "shape (n, d). Proposed points stay pending until told.")
       .def("tell", &tell, py::arg("x"), py::arg("y"),
            "Reports f(x) = y (minimised): x of shape (d,) and a number, or x of shape (n, d) and n "
-           "values (told in order; on an error the earlier rows stay told). x must lie in the "
+           "values (told in order, all or none). x must lie in the "
            "bounds and y be finite, else ValueError.")
       .def_property_readonly("best", &best, "(x, y) with the lowest y so far, or None.")
       .def_property_readonly("history", &history,

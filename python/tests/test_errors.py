@@ -37,6 +37,10 @@ def test_nan_y_and_outside_x():
         opt.tell([1.5, 0.5], 1.0)
     with pytest.raises(ValueError):
         opt.tell(np.zeros((3, 2)), [1.0, 2.0])  # n rows, other number of values
+    with pytest.raises(ValueError, match="finite"):
+        opt.tell([[0.1, 0.1], [0.2, 0.2]], [1.0, float("inf")])  # all or none
+    with pytest.raises(ValueError):
+        opt.tell([[0.1, 0.1], [0.2, 2.0]], [1.0, 2.0])
     assert len(opt) == 0
 
 
