@@ -17,6 +17,7 @@
 #include <stdexcept>
 
 #include "functions/gp_sample.h"
+#include "meta_train/internal/blas_threads.h"
 #include "meta_train/internal/distributed_torch.h"
 #include "meta_train/train_config.h"
 #include "optimizer/internal/acq_features.h"
@@ -303,6 +304,7 @@ AcqTrainer::AcqTrainer(AcqTrainConfig config, int threads, std::string minima_ca
   config.validate();
   if (threads < 1) throw std::invalid_argument("AcqTrainer::AcqTrainer(): threads must be >= 1");
   torch::set_num_threads(threads);
+  rnnopt::train::internal::set_blas_threads(threads);
   impl_ = std::make_unique<Impl>(std::move(config));
   Impl& m = *impl_;
   m.group = group;

@@ -1,6 +1,8 @@
 // The LibTorch side of the meta-trainer: GP sampler, losses, episodes, Adam, checkpoints, export.
 #include "meta_train/trainer.h"
 
+#include "meta_train/internal/blas_threads.h"
+
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -497,6 +499,7 @@ Trainer::Trainer(TrainConfig config, TrainerOptions options) {
     throw std::invalid_argument("Trainer::Trainer(): --device cuda, but this LibTorch has no CUDA");
   }
   torch::set_num_threads(options.threads);
+  rnnopt::train::internal::set_blas_threads(options.threads);
   impl_ = std::make_unique<Impl>(std::move(config), std::move(options));
   Impl& m = *impl_;
   if (m.options.device == "cuda") {
