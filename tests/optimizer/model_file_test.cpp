@@ -107,7 +107,8 @@ TEST_CASE("model files round-trip through write and read", "[optimizer][model_fi
   for (const std::string arch : {"lstm", "dnc"}) {
     INFO("architecture " << arch);
     Manifest m = small_manifest(arch, 6, 2);
-    m.golden_trace = rnnopt::GoldenTrace{2, {0.25, -1.0 / 3.0}, {{0.1, -0.2}, {1.0, -1.0}}, 1e-5};
+    m.golden_trace =
+        rnnopt::GoldenTrace{2, {0.25, -1.0 / 3.0}, {{0.1, -0.2}, {1.0, -1.0}}, 1e-5, {}};
     m.parallel_workers = 3;
     m.input_features.push_back("flag");
     m.output_map = "clip";
