@@ -2,6 +2,7 @@
 // report.md, and the peers' names on rnnopt-bench's command line.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "bench/quality/statistics.h"
 #include "bench/quality/summary.h"
 #include "bench_test_util.h"
+#include "optimizer/model_file.h"
 
 using namespace rnnopt::bench;
 namespace fs = std::filesystem;
@@ -195,6 +197,33 @@ TEST_CASE("the peers are valid --optimizers names and join both presets", "[benc
     for (const auto& name : names) {
       INFO(preset << " " << name);
       CHECK(std::find(cfg.optimizers.begin(), cfg.optimizers.end(), name) != cfg.optimizers.end());
+    }
+  }
+}
+
+TEST_CASE("a preset includes the shipped models that fit its functions, and notes the others",
+          "[bench][preset]") {
+  namespace fs = std::filesystem;
+  for (const char* preset : {"quick", "paper"}) {
+    BenchConfig cfg;
+    apply_preset(preset, cfg);
+    const std::vector<int> dims =
+        std::string(preset) == "quick" ? std::vector<int>{2, 3, 4} : std::vector<int>{2, 3, 4, 6};
+    for (const auto& e : fs::directory_iterator(fs::path(RNNOPT_SOURCE_DIR) / "models")) {
+      if (e.path().extension() != ".safetensors") continue;
+      INFO(preset << " " << e.path());
+      const auto model_dims = rnnopt::read_model_file(e.path().string()).manifest.dims;
+      const bool fits = std::any_of(model_dims.begin(), model_dims.end(), [&](int d) {
+        return std::find(dims.begin(), dims.end(), d) != dims.end();
+      });
+      const bool listed = std::any_of(cfg.optimizers.begin(), cfg.optimizers.end(), [&](auto& o) {
+        return o.find(e.path().filename().string()) != std::string::npos;
+      });
+      const bool noted = std::any_of(cfg.notes.begin(), cfg.notes.end(), [&](auto& n) {
+        return n.find(e.path().filename().string()) != std::string::npos;
+      });
+      CHECK(listed == fits);
+      CHECK(noted == !fits);
     }
   }
 }
