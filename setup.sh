@@ -1,21 +1,47 @@
 #!/usr/bin/env bash
-# Installs every Debian package rnnopt needs (idempotent). Debian 12 only; nothing is downloaded
-# from anywhere but Debian's archive. Set RNNOPT_NO_TORCH=1 to skip LibTorch (engine-only builds).
+# Installs the Debian packages rnnopt needs (idempotent; Debian 12 only; nothing is downloaded from
+# anywhere but Debian's archive).
+#
+#   ./setup.sh main    what ./run.sh needs: build and run rnnopt-bench (the main job)
+#   ./setup.sh         everything ./test.sh needs: the above, Catch2, Google Benchmark, the Python
+#                      module's build and test packages
+#
+# RNNOPT_WITH_TORCH=ON|OFF adds LibTorch (the meta-trainer, meta_train/) or not; the default is ON
+# without an argument and OFF for `main` (./run.sh and ./test.sh pass their own value).
 set -euo pipefail
 
+what=${1:-all}
+case "$what" in
+  main | all) ;;
+  *) echo "usage: ./setup.sh [main]" >&2; exit 2 ;;
+esac
+if [[ -n "${RNNOPT_NO_TORCH:-}" ]]; then
+  echo "setup.sh: RNNOPT_NO_TORCH is no longer read; use RNNOPT_WITH_TORCH=OFF" >&2
+  exit 2
+fi
+if [[ "$what" == main ]]; then torch=${RNNOPT_WITH_TORCH:-OFF}; else torch=${RNNOPT_WITH_TORCH:-ON}; fi
+case "$torch" in
+  ON | OFF) ;;
+  *) echo "setup.sh: RNNOPT_WITH_TORCH must be ON or OFF, got '$torch'" >&2; exit 2 ;;
+esac
+
+# The main job: the engine, functions, baselines with their peers, rnnopt-bench and its plots.
 packages=(
-  build-essential cmake ninja-build pkg-config git
-  libeigen3-dev libboost-math-dev libboost-random-dev
-  liblbfgspp-dev libcli11-dev nlohmann-json3-dev libfmt-dev
-  catch2 libbenchmark-dev
+  build-essential cmake ninja-build git
+  libeigen3-dev libboost-math-dev libboost-random-dev liblbfgspp-dev
+  libcli11-dev nlohmann-json3-dev
   libdlib-dev libnlopt-cxx-dev libpagmo-dev
   gnuplot-nox
-  libopenblas0-pthread
-  clang
-  pybind11-dev python3-dev python3-numpy python3-pytest  # the Python module (python/)
 )
-if [[ "${RNNOPT_NO_TORCH:-0}" != "1" ]]; then
-  packages+=(libtorch-dev libgloo-dev)  # Gloo: the headers of c10d's ProcessGroupGloo
+if [[ "$what" == all ]]; then
+  packages+=(
+    catch2 libbenchmark-dev                                # tests/, rnnopt-microbench
+    pybind11-dev python3-dev python3-numpy python3-pytest  # the Python module (python/)
+  )
+fi
+if [[ "$torch" == ON ]]; then
+  # Gloo: the headers of c10d's ProcessGroupGloo; OpenBLAS's pthread build for the trainers.
+  packages+=(libtorch-dev libgloo-dev libopenblas0-pthread)
 fi
 
 missing=()
@@ -26,7 +52,7 @@ for p in "${packages[@]}"; do
 done
 
 if ((${#missing[@]} == 0)); then
-  echo "setup.sh: all ${#packages[@]} packages present"
+  echo "setup.sh: all ${#packages[@]} packages present ($what, RNNOPT_WITH_TORCH=$torch)"
   exit 0
 fi
 

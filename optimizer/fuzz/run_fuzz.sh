@@ -25,6 +25,11 @@ if [[ $# -lt 1 || ! "$1" =~ ^[0-9]+$ ]]; then
 fi
 seconds=$1
 shift
+# clang is not among ./setup.sh's packages: only this script uses it.
+if ! command -v clang++ >/dev/null 2>&1; then
+  echo "run_fuzz.sh: needs clang++ with libFuzzer (sudo apt-get install clang)" >&2
+  exit 2
+fi
 build=${FUZZ_BUILD_DIR:-build-fuzz}
 jobs=${JOBS:-2}
 read -r -a targets <<<"${FUZZ_TARGETS:-model-file manifest}"
