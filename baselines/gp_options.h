@@ -33,9 +33,10 @@ struct GpHypers {
   int dim() const { return static_cast<int>(ls.size()); }
 };
 
-// How the acquisition function is maximised (reference/spearmint.md, A.3): evaluated on a Sobol
-// grid plus the observed and pending points plus a spray around the best posterior-mean point,
-// then the best grid_subset candidates are refined with bounded L-BFGS-B.
+// How the acquisition function is maximised, as HIPS/Spearmint's default chooser does it
+// (spearmint/choosers/default_chooser.py): evaluated on a Sobol grid plus the observed and pending
+// points plus a spray around the best posterior-mean point, then the best grid_subset candidates
+// are refined with bounded L-BFGS-B.
 struct SearchOptions {
   int grid_size = 20000;           // Sobol candidates (Spearmint: 20000)
   int grid_seed = 0;               // Sobol points skipped before the grid (Spearmint: 0)

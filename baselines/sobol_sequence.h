@@ -2,7 +2,8 @@
 // scrambled by a random digital shift.
 //
 // Point 0 is the origin (the lower corner) and point 1 the centre (0.5, ..., 0.5), as in
-// Spearmint's Sobol grid (reference/spearmint.md, A.3); points 1, 2, ... are Boost.Random's
+// Spearmint's Sobol grid (HIPS/Spearmint, spearmint/grids/sobol_grid.py); points 1, 2, ... are
+// Boost.Random's
 // sobol engine (Joe & Kuo direction numbers), which itself skips the origin. A digital shift XORs
 // every coordinate's 64-bit integer with a random word drawn from rnnopt::Rng(seed): a bijection
 // of the grid that keeps the net's stratification, so different seeds give different point sets

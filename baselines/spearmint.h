@@ -1,11 +1,14 @@
 // rnnopt/baselines/spearmint.h: a Spearmint-like GP Bayesian optimizer (SpearmintOptimizer) and the
 // same optimizer with fixed, known hyper-parameters (SpearmintFixed), the yardsticks of rnnopt.
 //
-// SpearmintOptimizer follows reference/spearmint.md (HIPS/Spearmint, checklist A.5):
+// SpearmintOptimizer follows Spearmint: Snoek, Larochelle & Adams 2012, "Practical Bayesian
+// Optimization of Machine Learning Algorithms", NeurIPS, arXiv:1206.2944 (sections 2.2, 3.1), with
+// the input warping of Snoek, Swersky, Zemel & Adams 2014, ICML, arXiv:1402.0929, as the
+// HIPS/Spearmint code does it (spearmint/models/gp.py, spearmint/choosers/default_chooser.py):
 //  - inputs mapped to the unit cube; y standardised (zero mean, unit std, std 0 -> 1) at each fit;
 //  - GP with constant mean + amp2 x Matern-5/2 ARD on Beta-CDF-warped inputs + 1e-6 jitter
 //    (+ a noise variance when options.noisy, Spearmint's default GAUSSIAN likelihood);
-//  - priors of table A.1: mean ~ N(0,1); amp2 = s^2, s ~ LogNormal(0,1); ls ~ U(0,10);
+//  - HIPS/Spearmint's priors: mean ~ N(0,1); amp2 = s^2, s ~ LogNormal(0,1); ls ~ U(0,10);
 //    noise ~ horseshoe(0.1) (Spearmint's approximation); alpha, beta ~ LogNormal(0,1.5) on
 //    [0.1,10];
 //  - slice sampling (width 1, doubling, Neal's acceptability test) in two blocks per iteration:
@@ -85,7 +88,7 @@ struct SpearmintOptions {
   double slice_width = 1.0;  // initial slice bracket (sigma)
   int max_steps_out = 1000;  // doubling steps at most
   double jitter = 1e-6;      // fixed stability noise on the kernel diagonal
-  // Priors (table A.1).
+  // Priors (HIPS/Spearmint's, listed at the top of this file).
   double mean_prior_sd = 1.0;
   double amp2_scale = 1.0;   // LognormalOnSquare scale
   double max_ls = 10.0;      // top-hat upper bound of the length-scales

@@ -2,7 +2,8 @@
 //
 // Branin, Goldstein-Price, Hartmann-3, Hartmann-6 (the paper's section 5.2 set), Rosenbrock and
 // Ackley (any dimension), each on its standard domain with its known global minimum and
-// minimisers (reference/spearmint.md, "Synthetic functions"). The command-line tools build them
+// minimisers as the Virtual Library of Simulation Experiments gives them (Surjanovic & Bingham,
+// https://www.sfu.ca/~ssurjano/optimization.html). The command-line tools build them
 // from names; a name may end in "#instance-SEED" for a random instance (functions/instance.h).
 //
 //   auto f = rnnopt::functions::make_benchmark("hartmann6");

@@ -202,7 +202,8 @@ struct RnnOptimizer::State {
           restart(self);
         } else {
           // More points in flight than the model was trained for: one more dummy step, as if one
-          // more worker had started (reference/paper.md section 4: the number of workers may vary).
+          // more worker had started (Chen et al. 2017, arXiv:1611.03824, section 2.3: the number
+          // of workers may vary).
           session.feed_dummy();
           push_ready(to_user(session));
         }

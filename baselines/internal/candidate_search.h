@@ -1,6 +1,8 @@
 // rnnopt/baselines/internal/candidate_search.h: maximising an acquisition function averaged over
-// GP hyper-samples (private), the search of Spearmint's default chooser (reference/spearmint.md,
-// A.3): grid + extra points + spray, then bounded L-BFGS-B (LBFGSpp) from the best few with
+// GP hyper-samples (private; the integrated acquisition of Snoek, Larochelle & Adams 2012,
+// arXiv:1206.2944, section 3.1), searched as HIPS/Spearmint's default chooser does
+// (spearmint/choosers/default_chooser.py): grid + extra points + spray, then bounded L-BFGS-B
+// (LBFGSpp) from the best few with
 // analytic gradients. Work is spread over threads by (hyper-sample, block of candidates) and by
 // L-BFGS-B start; every result lands in its own slot, so the outcome does not depend on timing.
 #pragma once

@@ -1,6 +1,8 @@
 // rnnopt/baselines/internal/hyper_posterior.h: the log posterior density of Spearmint's GP
-// hyper-parameters (private): the priors of reference/spearmint.md table A.1 plus the GP marginal
-// log-likelihood of the observed data. Per-dimension squared distances of the warped inputs are
+// hyper-parameters (private): the priors HIPS/Spearmint codes (spearmint/models/gp.py,
+// spearmint/utils/priors.py; listed in baselines/spearmint.h) plus the GP marginal
+// log-likelihood of the observed data (Snoek, Larochelle & Adams 2012, arXiv:1206.2944,
+// section 3.1). Per-dimension squared distances of the warped inputs are
 // cached and recomputed only for a dimension whose warping changed, because the slice sampler
 // moves one coordinate at a time.
 #pragma once

@@ -4,7 +4,9 @@
 // with an initial interval of width w placed at random around the current point, shrinkage
 // (Fig. 5) and the acceptability test that makes doubling reversible (Fig. 6). Spearmint samples
 // its GP hyper-parameters this way, along a random direction for one block and coordinate by
-// coordinate for the other (reference/spearmint.md, A.2). Randomness comes from rnnopt::Rng only.
+// coordinate for the other (HIPS/Spearmint, spearmint/models/gp.py and spearmint/sampling/mcmc.py;
+// Snoek, Larochelle & Adams 2012, arXiv:1206.2944, section 3.1). Randomness comes from
+// rnnopt::Rng only.
 //
 //   SliceSampler s({.width = 1.0, .max_steps_out = 1000});
 //   double lp = log_density(x);

@@ -314,7 +314,8 @@ PYBIND11_MODULE(_rnnopt, m) {
 
   py::class_<PySpearmint, PyOptimizer>(m, "SpearmintOptimizer",
                                        "GP Bayesian optimisation with MCMC over the "
-                                       "hyper-parameters (Spearmint-like, reference/spearmint.md).")
+                                       "hyper-parameters (Spearmint-like: Snoek, Larochelle & "
+                                       "Adams 2012, arXiv:1206.2944).")
       .def(py::init([](const py::object& bounds, std::uint64_t seed, bool noisy, bool warp,
                        int initial_design, int burn_in, int mcmc_iters) {
              rnnopt::baselines::SpearmintOptions o;

@@ -56,7 +56,8 @@ TEST_CASE("Every benchmark attains its known minimum at its known minimisers",
 }
 
 TEST_CASE("Published values of the benchmarks", "[functions][benchmarks]") {
-  // Independent of the catalogue: values from the literature (reference/spearmint.md).
+  // Independent of the catalogue: values from the literature (Surjanovic & Bingham, Virtual
+  // Library of Simulation Experiments, https://www.sfu.ca/~ssurjano/optimization.html).
   CHECK(*fn::make_base_benchmark("branin")->known_minimum() == Approx(0.397887).epsilon(1e-6));
   CHECK(*fn::make_base_benchmark("goldstein-price")->known_minimum() == Approx(3.0));
   CHECK(*fn::make_base_benchmark("hartmann3")->known_minimum() == Approx(-3.86278).epsilon(1e-6));
