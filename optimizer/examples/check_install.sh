@@ -6,7 +6,8 @@
 # installs BUILD_DIR into a temporary prefix, checks the package (headers, rnnoptConfig.cmake, no
 # LibTorch anywhere in it), writes a small random-weights model with the installed
 # rnnopt-random-model (or BUILD_DIR's), configures and builds optimizer/examples against the
-# installed package alone, runs it on Branin and checks that it found an in-box point. Exits
+# installed package alone, runs it on Branin and checks that it found an in-box point, then builds
+# and runs the README's example (optimizer/examples/minimal) the same way. Exits
 # non-zero with one clear line on the first failure. KEEP_TMP=1 keeps the temporary folder.
 set -euo pipefail
 
@@ -79,4 +80,22 @@ step "running the example (30 evaluations of Branin)"
 grep -q '^best y = ' "$tmp/run.txt" || fail "the example printed no best point"
 [[ $(grep -c '^t ' "$tmp/run.txt") -eq 30 ]] || fail "the example did not make 30 evaluations"
 step "$(grep '^best y = ' "$tmp/run.txt")"
+
+# The README's embedding example (README.md includes minimal/CMakeLists.txt and minimal/main.cpp
+# verbatim; tests/readme/readme_test.py checks that they stay equal), built the same way.
+step "configuring and building optimizer/examples/minimal (the README's example)"
+cmake -S "$root/optimizer/examples/minimal" -B "$tmp/minimal" "${generator_flag[@]}" \
+  -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_FIND_PACKAGE_NO_PACKAGE_REGISTRY=ON \
+  -DCMAKE_CXX_FLAGS="-Wall -Wextra -Werror" >"$log" 2>&1 ||
+  { cat "$log" >&2; fail "configuring the README example"; }
+cmake --build "$tmp/minimal" >"$log" 2>&1 || { cat "$log" >&2; fail "building the README example"; }
+minimal_models=("$model")
+shipped=$root/models/acq-std-d2.safetensors
+if [[ -f "$shipped" ]]; then minimal_models+=("$shipped"); fi
+for m in "${minimal_models[@]}"; do
+  "$tmp/minimal/my_app" "$m" >"$tmp/minimal.txt" 2>&1 ||
+    { cat "$tmp/minimal.txt" >&2; fail "the README example on $m"; }
+  grep -q '^best y = ' "$tmp/minimal.txt" || fail "the README example printed no best point on $m"
+  step "README example on $(basename "$m"): $(cat "$tmp/minimal.txt")"
+done
 step "OK: the installed package builds and runs an outside program without LibTorch"
