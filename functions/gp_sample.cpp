@@ -77,7 +77,8 @@ void GpPrior::validate() const {
 
 std::string GpPrior::describe() const {
   std::ostringstream os;
-  os << (kernel == GpKernel::kRbf ? "rbf" : "matern52") << "(var=" << variance << ",ell";
+  os << (mixed_kernel ? "rbf|matern52" : kernel == GpKernel::kRbf ? "rbf" : "matern52")
+     << "(var=" << variance << ",ell";
   switch (length_scale.kind) {
     case LengthScaleDistribution::Kind::kFixed:
       os << '=' << length_scale.low;
@@ -125,6 +126,12 @@ GpSampleParams draw_gp_params(const GpPrior& prior, int d, std::uint64_t seed) {
   Rng rng(seed);
   GpSampleParams p;
 
+  // 0. The kernel: the prior's, or drawn with equal odds for a mixed prior.
+  p.kernel = prior.kernel;
+  if (prior.mixed_kernel) {
+    p.kernel = rng.uniform() < 0.5 ? GpKernel::kMatern52 : GpKernel::kRbf;
+  }
+
   // 1. Length-scale(s): none drawn for kFixed; else one draw, or d draws when per_dimension.
   const LengthScaleDistribution& ls = prior.length_scale;
   auto draw_ell = [&]() {
@@ -156,7 +163,7 @@ GpSampleParams draw_gp_params(const GpPrior& prior, int d, std::uint64_t seed) {
   p.omega.resize(m, d);
   for (int i = 0; i < m; ++i) {
     for (int j = 0; j < d; ++j) p.omega(i, j) = rng.normal();
-    if (prior.kernel == GpKernel::kMatern52) {
+    if (p.kernel == GpKernel::kMatern52) {
       double chi2 = 0.0;
       for (int k = 0; k < kMaternDof; ++k) {
         const double g = rng.normal();

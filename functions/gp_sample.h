@@ -61,7 +61,10 @@ struct LengthScaleDistribution {
 };
 
 struct GpPrior {
-  GpKernel kernel = GpKernel::kRbf;
+  GpKernel kernel = GpKernel::kRbf;  // the kernel of every sample, unless mixed_kernel
+  // When true, each sample draws its own kernel first: RBF or Matern-5/2 with equal odds
+  // (draw_gp_params, step 0); `kernel` is then ignored. For training on a distribution of priors.
+  bool mixed_kernel = false;
   double variance = 1.0;  // signal variance (amplitude^2) of the prior
   LengthScaleDistribution length_scale;
   int num_features = 1024;  // M, random Fourier features per sample (measured: see the top)
@@ -71,9 +74,10 @@ struct GpPrior {
   // kinds high finite and >= low.
   void validate() const;
   // e.g. "rbf(var=1,ell=0.3)", "matern52(var=1,ell~U[0.1,0.5] per dim,M=128)" (M only when it
-  // differs from the default).
+  // differs from the default), "rbf|matern52(var=1,ell~logU[0.1,1] per dim)" with mixed_kernel.
   std::string describe() const;
-  // k(x, x') of the prior for the given length-scales (the exact kernel, not its RFF estimate).
+  // k(x, x') of the prior for the given length-scales (the exact kernel, not its RFF estimate),
+  // with `kernel` (for a mixed prior use the sample's own: GpSampleParams::kernel).
   // length_scales has 1 entry (shared) or x.size() entries, all > 0; x2 has x.size() entries.
   // Throws std::invalid_argument otherwise.
   double kernel_value(const Eigen::VectorXd& x, const Eigen::VectorXd& x2,
@@ -87,6 +91,7 @@ struct GpSampleParams {
   Eigen::VectorXd weight;         // M standard-normal weights
   double scale = 0.0;             // sqrt(2 variance / M)
   Eigen::VectorXd length_scales;  // d length-scales the frequencies were divided by
+  GpKernel kernel = GpKernel::kRbf;  // the sample's kernel (drawn when the prior is mixed)
 };
 
 class GpSample final : public Objective {
@@ -132,6 +137,7 @@ class GpSample final : public Objective {
 };
 
 // Draws the parameters of one sample on [-1,1]^d from rnnopt::Rng rng(seed), in this order:
+//   0. only when prior.mixed_kernel: the kernel, Matern-5/2 if rng.uniform() < 0.5 else RBF;
 //   1. length-scale(s): nothing for kFixed (ell_j = low); otherwise one draw shared by all
 //      dimensions, or d draws (dimension 0 first) when per_dimension: kUniform
 //      rng.uniform(low, high), kLogUniform exp(rng.uniform(log(low), log(high)));

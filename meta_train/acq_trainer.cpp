@@ -179,7 +179,7 @@ struct AcqTrainer::Impl {
               AcqHistory(acq),
               {}};
     if (teacher) {
-      e.teacher.emplace(config.prior.kernel == functions::GpKernel::kMatern52
+      e.teacher.emplace(f.params().kernel == functions::GpKernel::kMatern52
                             ? AcqKernelKind::kMatern52
                             : AcqKernelKind::kRbf,
                         f.params().length_scales, config.prior.variance, config.teacher_jitter);

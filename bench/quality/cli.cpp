@@ -215,8 +215,11 @@ int bench_main(int argc, const char* const* argv, std::ostream& out, std::ostrea
                      known_optimizers() + ". Default: the preset's, else random,sobol");
   app.add_option(
       "--functions", functions,
-      "Comma-separated test functions: gp:d=N[:kernel=rbf|matern52][:ell=L][:var=V]"
-      "[:first=K] (GP prior samples on [-1,1]^N, test seeds 2^63 + N*2^32 + K + i, "
+      "Comma-separated test functions: gp:d=N[:kernel=rbf|matern52|mixed][:ell=L]"
+      "[:var=V][:first=K] (GP prior samples on [-1,1]^N; ell=loguniform:LOW:HIGH[:ard] draws "
+      "each function's length-scale(s), one per dimension with ard; kernel=mixed draws RBF or "
+      "Matern-5/2 per function; the wide prior is gp:d=N:ell=loguniform:0.1:1:ard:kernel=mixed; "
+      "test seeds 2^63 + N*2^32 + K + i, "
       "disjoint from training; K >= 100000 gives a tuning set disjoint from the "
       "reported instances), branin, goldstein-price, hartmann3, hartmann6, rosenbrock:d=N, "
       "ackley:d=N (always the paper's random instances, seeds 1000000 + i). "

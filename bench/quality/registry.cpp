@@ -92,18 +92,36 @@ FunctionEntry parse_gp_function(std::string_view spec) {
     if (key == "d") {
       d = parse_int(value, where);
     } else if (key == "kernel") {
+      prior.mixed_kernel = false;
       if (value == "rbf") {
         prior.kernel = functions::GpKernel::kRbf;
       } else if (value == "matern52") {
         prior.kernel = functions::GpKernel::kMatern52;
+      } else if (value == "mixed") {
+        prior.mixed_kernel = true;
       } else {
-        throw std::invalid_argument(where + ": kernel must be rbf or matern52, got '" + value +
+        throw std::invalid_argument(where + ": kernel must be rbf, matern52 or mixed, got '" + value +
                                     "'");
       }
+    } else if (key == "ell" && (value == "loguniform" || value == "uniform")) {
+      // ell=loguniform:LOW:HIGH[:ard] (or uniform): a length-scale drawn per function, one per
+      // dimension with ard.
+      using Kind = functions::LengthScaleDistribution::Kind;
+      if (k + 2 >= parts.size()) {
+        throw std::invalid_argument(where + ": ell=" + value +
+                                    " needs LOW:HIGH after it, e.g. ell=loguniform:0.1:1:ard");
+      }
+      prior.length_scale.kind = value == "loguniform" ? Kind::kLogUniform : Kind::kUniform;
+      prior.length_scale.low = parse_double(parts[k + 1], where);
+      prior.length_scale.high = parse_double(parts[k + 2], where);
+      k += 2;
+      prior.length_scale.per_dimension = k + 1 < parts.size() && parts[k + 1] == "ard";
+      if (prior.length_scale.per_dimension) ++k;
     } else if (key == "ell") {
       const double ell = parse_double(value, where);
       prior.length_scale.kind = functions::LengthScaleDistribution::Kind::kFixed;
       prior.length_scale.low = prior.length_scale.high = ell;
+      prior.length_scale.per_dimension = false;
     } else if (key == "var") {
       prior.variance = parse_double(value, where);
     } else if (key == "first") {
@@ -111,7 +129,7 @@ FunctionEntry parse_gp_function(std::string_view spec) {
       if (first < 0) throw std::invalid_argument(where + ": first must be >= 0");
     } else {
       throw std::invalid_argument(where + ": unknown option '" + key +
-                                  "' (known: d, kernel, ell, var, first)");
+                                  "' (known: d, kernel=rbf|matern52|mixed, ell=L or ell=loguniform:LOW:HIGH[:ard], var, first)");
     }
   }
   if (d < 1 || d > 64) {
@@ -122,9 +140,19 @@ FunctionEntry parse_gp_function(std::string_view spec) {
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(where + ": " + e.what());
   }
-  if (prior.kernel != defaults.kernel) extra += ":kernel=matern52";
-  if (prior.length_scale.low != defaults.length_scale.low ||
-      prior.length_scale.kind != defaults.length_scale.kind) {
+  if (prior.mixed_kernel) {
+    extra += ":kernel=mixed";
+  } else if (prior.kernel != defaults.kernel) {
+    extra += ":kernel=matern52";
+  }
+  using Kind = functions::LengthScaleDistribution::Kind;
+  if (prior.length_scale.kind != Kind::kFixed) {
+    extra += std::string(":ell=") +
+             (prior.length_scale.kind == Kind::kLogUniform ? "loguniform:" : "uniform:") +
+             format_number(prior.length_scale.low) + ":" +
+             format_number(prior.length_scale.high) +
+             (prior.length_scale.per_dimension ? ":ard" : "");
+  } else if (prior.length_scale.low != defaults.length_scale.low) {
     extra += ":ell=" + format_number(prior.length_scale.low);
   }
   if (prior.variance != defaults.variance) extra += ":var=" + format_number(prior.variance);
@@ -135,7 +163,8 @@ FunctionEntry parse_gp_function(std::string_view spec) {
   e.family = "gp";
   e.dim = d;
   e.description = "GP prior sample " + prior.describe() + " on [-1,1]^" + std::to_string(d);
-  e.fixed_hypers_note = "the true prior " + prior.describe() + " and each function's length-scales";
+  e.fixed_hypers_note = "the true prior " + prior.describe() +
+                        " with each function's own kernel and length-scales";
   e.instance_seed = [d, first](int i) {
     return kGpTestSeedBase + (static_cast<std::uint64_t>(d) << 32) +
            static_cast<std::uint64_t>(first) + static_cast<std::uint64_t>(i);
@@ -143,7 +172,10 @@ FunctionEntry parse_gp_function(std::string_view spec) {
   e.make_instance = [prior, d, seed_of = e.instance_seed](int i, std::optional<double> known) {
     const std::uint64_t seed = seed_of(i);
     auto f = functions::draw_gp_sample(prior, d, seed);
+    // What spearmint-fixed is told: this function's own kernel and length-scales.
     GpTruth truth{prior, f->params().length_scales};
+    truth.prior.kernel = f->params().kernel;
+    truth.prior.mixed_kernel = false;
     return finish_instance(std::move(f), i, seed, true, std::move(truth), known);
   };
   return e;

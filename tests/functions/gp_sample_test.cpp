@@ -107,6 +107,36 @@ TEST_CASE("GP samples follow the documented draw order", "[functions][gp]") {
   CHECK((*f)(x) == f->value_unchecked(x));
 }
 
+TEST_CASE("A mixed-kernel prior draws each sample's kernel first, with equal odds",
+          "[functions][gp]") {
+  fn::GpPrior mixed;
+  mixed.mixed_kernel = true;
+  mixed.length_scale = {Kind::kLogUniform, 0.1, 1.0, true};
+  mixed.num_features = 5;
+  CHECK(mixed.describe() == "rbf|matern52(var=1,ell~logU[0.1,1] per dim,M=5)");
+  int matern = 0;
+  const int n = 400;
+  for (std::uint64_t seed = 0; seed < n; ++seed) {
+    const fn::GpSampleParams p = fn::draw_gp_params(mixed, 2, seed);
+    // Step 0 is one uniform; the rest follows the documented order for the drawn kernel.
+    rnnopt::Rng rng(seed);
+    const fn::GpKernel expected =
+        rng.uniform() < 0.5 ? fn::GpKernel::kMatern52 : fn::GpKernel::kRbf;
+    REQUIRE(p.kernel == expected);
+    const double ell0 = std::exp(rng.uniform(std::log(0.1), std::log(1.0)));
+    CHECK(p.length_scales[0] == Approx(ell0).epsilon(1e-15));
+    if (p.kernel == fn::GpKernel::kMatern52) ++matern;
+  }
+  // Binomial(400, 1/2): the share lies in [0.42, 0.58] with probability ~0.9986.
+  CHECK(matern > 0.42 * n);
+  CHECK(matern < 0.58 * n);
+  // Without mixed_kernel nothing extra is drawn: the kernel is the prior's.
+  fn::GpPrior fixed = mixed;
+  fixed.mixed_kernel = false;
+  fixed.kernel = fn::GpKernel::kMatern52;
+  CHECK(fn::draw_gp_params(fixed, 2, 3).kernel == fn::GpKernel::kMatern52);
+}
+
 TEST_CASE("GP sample gradients match finite differences", "[functions][gp]") {
   const auto seed = rnnopt::test::seed("gp gradient", 5);
   rnnopt::Rng rng(seed);

@@ -135,4 +135,17 @@ TEST_CASE("Acquisition configs round-trip and reject unknown fields", "[torch][a
   bad = j;
   bad["acquisition"]["kernels"][0]["kind"] = "cubic";
   CHECK_THROWS_WITH(rnnopt::train::acq_config_from_json(bad), Catch::Contains("cubic"));
+  // The wide prior: a kernel drawn per function, length-scales per function and dimension.
+  nlohmann::json wide = j;
+  wide["prior"]["kernel"] = "mixed";
+  wide["prior"]["length_scale"] = {{"kind", "loguniform"}, {"low", 0.1}, {"high", 1.0},
+                                   {"per_dimension", true}};
+  const auto w = rnnopt::train::acq_config_from_json(wide);
+  CHECK(w.prior.mixed_kernel);
+  CHECK(w.prior.length_scale.per_dimension);
+  CHECK(rnnopt::train::acq_config_to_json(w) == wide);
+  bad = j;
+  bad["prior"]["kernel"] = "cubic";
+  CHECK_THROWS_WITH(rnnopt::train::acq_config_from_json(bad),
+                    Catch::Contains("prior.kernel") && Catch::Contains("mixed"));
 }

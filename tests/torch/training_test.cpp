@@ -117,6 +117,9 @@ TEST_CASE("Config overrides reach nested fields and misspellings are rejected", 
   nlohmann::json neg = doc;
   rnnopt::train::apply_override(neg, "workers=3");  // needs the flag feature
   CHECK_THROWS_AS(rnnopt::train::config_from_json(neg), std::invalid_argument);
+  nlohmann::json mixed = doc;
+  rnnopt::train::apply_override(mixed, "prior.kernel=mixed");  // the acquisition design's only
+  CHECK_THROWS_WITH(rnnopt::train::config_from_json(mixed), Catch::Contains("acquisition design"));
   rnnopt::train::TrainConfig curriculum;
   curriculum.steps = 1000;
   CHECK(curriculum.horizon_at(0) == 10);
