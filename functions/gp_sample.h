@@ -1,6 +1,6 @@
 // rnnopt/functions/gp_sample.h: functions drawn from a Gaussian-process prior on [-1,1]^d.
 //
-// The paper meta-trains and tests its optimizers on GP prior samples (reference/paper.md,
+// The paper meta-trains and tests its optimizers on GP prior samples (Chen et al. 2017, arXiv:1611.03824,
 // section 2). Here a sample is a random-Fourier-feature function (Rahimi & Recht 2007)
 //
 //   f(x) = scale * sum_m weight[m] * cos(omega.row(m) . x + phase[m]),  scale = sqrt(2 var / M)
@@ -17,8 +17,8 @@
 // k_M(x, x') = scale^2 sum_m cos(omega_m x + phase_m) cos(omega_m x' + phase_m), whose
 // deviation from k shrinks as 1/sqrt(M).
 //
-// The default M = 1024 was chosen by measuring that deviation (tests/functions/
-// gp_measurements_test.cpp, "[gp-measure]"): over 10 samples x 400 pairs of points within 3
+// The default M = 1024 was chosen by measuring that deviation (bench/measure/
+// gp_measure_main.cpp, `rnnopt-measure-gp features`): over 10 samples x 400 pairs of points within 3
 // length-scales of each other, ell = 0.3, d = 1, 2, 4, 6 and both kernels, the RMS of
 // k_M - k is 0.027-0.031 var at M = 1024 (max 0.08-0.14), against 0.036-0.045 at 512 and
 // 0.017-0.022 at 2048 (RMS ~ sqrt(0.9 / M) var). 3% of the variance is far below the spread
@@ -110,7 +110,7 @@ class GpSample final : public Objective {
   // prod_j 2 RMS(omega_j) (at most 2^17; then with twice the starts), then bounded L-BFGS-B with
   // the analytic gradient from the best 8 + 4 d of them. Takes about 0.02-0.3 s (up to ~1.5 s
   // for rough samples in d >= 6). Reliability was measured against an 8x denser scan with 4x the
-  // starts (gp_measurements_test.cpp); see the comment in GpSample::find_minimum().
+  // starts (`rnnopt-measure-gp minimum`); see the comment in GpSample::find_minimum().
   std::optional<double> known_minimum() const override;
   std::string name() const override;
 

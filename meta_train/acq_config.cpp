@@ -110,6 +110,7 @@ AcqTrainConfig acq_config_from_json(const nlohmann::json& doc) {
     read(a, "local_scales", s.local_scales, aseen);
     read(a, "neighbours", s.neighbours, aseen);
     read(a, "jitter", s.jitter, aseen);
+    read(a, "evidence", s.evidence, aseen);
     aseen.insert("kernels");
     if (a.contains("kernels")) {
       s.kernels.clear();
@@ -135,7 +136,7 @@ nlohmann::json acq_config_to_json(const AcqTrainConfig& c) {
     kernels.push_back({{"kind", k.kind}, {"length_scale", k.length_scale}});
   }
   const AcquisitionSpec& a = c.acquisition;
-  return json{{"design", "acquisition"},
+  json j = json{{"design", "acquisition"},
               {"name", c.name},
               {"seed", c.seed},
               {"d", c.d},
@@ -165,6 +166,8 @@ nlohmann::json acq_config_to_json(const AcqTrainConfig& c) {
               {"validation_functions", c.validation_functions},
               {"validation_horizon", c.validation_horizon},
               {"checkpoint_every", c.checkpoint_every}};
+  if (a.evidence) j["acquisition"]["evidence"] = true;  // absent means false
+  return j;
 }
 
 }  // namespace rnnopt::train

@@ -214,6 +214,9 @@ int run_acquisition_training(const AcqRunOptions& o) {
     for (std::size_t k = 0; k < config.acquisition.kernels.size(); ++k) {
       policies.push_back("bank:" + std::to_string(k));
     }
+    if (config.acquisition.evidence) {  // the evidence-weighted mixture of the bank
+      policies.push_back("bank:" + std::to_string(config.acquisition.kernels.size()));
+    }
     policies.push_back("model");
     for (const std::string& policy : policies) {
       const AcqValidation v = trainer.validate(policy);

@@ -232,7 +232,9 @@ struct AcqTrainer::Impl {
           std::copy(F.data(), F.data() + F.size(), feats.data_ptr<float>() + b * K * Fc);
         } else if (policy == Policy::kBank) {
           eps[b].history.features(cands[b], F);
-          F.col(Fc - 3 * (static_cast<int>(acq.kernels.size()) - bank) + 2).maxCoeff(&bank_pick[b]);
+          // The log EI column of reference kernel `bank`, or of the evidence mixture (bank = kb).
+          const int first_bank = Fc - 3 * static_cast<int>(acq.kernels.size()) - (acq.evidence ? 3 : 0);
+          F.col(first_bank + 3 * bank + 2).maxCoeff(&bank_pick[b]);
         }
       }
       st.t_features += since(t0);
@@ -429,7 +431,8 @@ AcqValidation AcqTrainer::validate(const std::string& policy_name, int limit) {
   int bank = 0;
   if (policy == Policy::kBank) {
     bank = std::atoi(policy_name.c_str() + 5);
-    if (bank < 0 || bank >= static_cast<int>(c.acquisition.kernels.size())) {
+    const int kb = static_cast<int>(c.acquisition.kernels.size());
+    if (bank < 0 || bank > kb || (bank == kb && !c.acquisition.evidence)) {
       throw std::invalid_argument("AcqTrainer::validate(): no reference kernel " + policy_name);
     }
   }

@@ -59,7 +59,7 @@ struct TrainConfig {
   int horizon_increment = 10;
   double ramp_fraction = 0.5;
 
-  // Parallel training (reference/paper.md section 4).
+  // Parallel training (Chen et al. 2017, arXiv:1611.03824, section 2.3).
   int workers = 1;
   double runtime_sigma = 0.2;
 

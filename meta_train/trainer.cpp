@@ -87,7 +87,7 @@ torch::Tensor gp_value(const GpBatch& g, const torch::Tensor& x) {
 
 // ---------------------------------------------------------------------------------------------
 // GP posterior with the prior's known hyper-parameters, grown one observation at a time through
-// an incremental Cholesky factor (reference/paper.md section 2), for the EI loss (section 3).
+// an incremental Cholesky factor (Chen et al. 2017, section 2.2), for the EI loss (section 2.1, Eq. 4).
 
 class GpPosterior {
  public:
@@ -193,7 +193,7 @@ class GpPosterior {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Parallel evaluation (reference/paper.md section 4): which query's result is fed at each step.
+// Parallel evaluation (Chen et al. 2017, section 2.3): which query's result is fed at each step.
 // feed[t] = -1 for the N start-up dummies, else the query index whose evaluation completed next,
 // with runtimes ~ U(1 - sigma, 1 + sigma).
 
@@ -237,7 +237,7 @@ struct EpisodeResult {
 };
 
 // Rolls the network out on a batch of GP functions (MODEL_FORMAT.md sections 3, 4 and 6) and
-// accumulates the loss (reference/paper.md section 3).
+// accumulates the loss (Chen et al. 2017, section 2.1, Eqs. 3-5).
 EpisodeResult run_episode(const internal::Net& net, const GpBatch& gp,
                           const std::vector<std::vector<int>>& feed, const EpisodeOptions& eo,
                           StepTiming* timing) {

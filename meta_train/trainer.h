@@ -1,5 +1,5 @@
 // rnnopt/meta_train/trainer.h: meta-training of LSTM/DNC optimizers on GP prior samples (Chen et
-// al. 2017, reference/paper.md sections 1-4) with LibTorch, behind a Torch-free interface so that
+// al. 2017, arXiv:1611.03824, section 2) with LibTorch, behind a Torch-free interface so that
 // the tools, tests and benchmarks that include it compile quickly.
 //
 // One iteration rolls the network out on a batch of B GP functions for the curriculum's horizon T

@@ -392,9 +392,9 @@ int Manifest::feature_width() const {
 
 int Manifest::acquisition_feature_width() const {
   if (!acquisition) return 0;
-  // MODEL_FORMAT.md section 7: 2d + 2 + 3 neighbours + 4 + 3 kernels.
+  // MODEL_FORMAT.md section 7: 2d + 2 + 3 neighbours + 4 + 3 kernels (+ 3 with evidence).
   return 2 * d_max + 2 + 3 * acquisition->neighbours + 4 +
-         3 * static_cast<int>(acquisition->kernels.size());
+         3 * static_cast<int>(acquisition->kernels.size()) + (acquisition->evidence ? 3 : 0);
 }
 
 namespace {
@@ -432,6 +432,9 @@ void validate_acquisition(const Manifest& mf, const std::string& source) {
     }
   }
   if (a.kernels.size() > 32) fail(source, m + "kernels has more than 32 entries");
+  if (a.evidence && a.kernels.empty()) {
+    fail(source, m + "evidence needs at least one reference kernel");
+  }
   for (const AcquisitionKernel& k : a.kernels) {
     if (k.kind != "rbf" && k.kind != "matern52") {
       fail(source, m + "unknown kernel kind " + shown(k.kind) + " (expected rbf or matern52)");
@@ -643,6 +646,10 @@ Manifest parse_manifest(const std::string& json_text, const std::string& source)
       spec.kernels.push_back(kern);
     }
     spec.jitter = as_double(member(a, "jitter", source, w), source, w + ".jitter");
+    if (const auto ev = a.find("evidence"); ev != a.end()) {
+      if (!ev->is_boolean()) fail(source, w + ".evidence must be true or false");
+      spec.evidence = ev->get<bool>();
+    }
     out.acquisition = std::move(spec);
   }
   out.validate(source);
@@ -684,6 +691,7 @@ std::string manifest_to_json(const Manifest& manifest) {
                         {"neighbours", a.neighbours},
                         {"kernels", kernels},
                         {"jitter", a.jitter}};
+    if (a.evidence) j["acquisition"]["evidence"] = true;  // absent means false (older files)
   }
   if (manifest.golden_trace) {
     const GoldenTrace& g = *manifest.golden_trace;

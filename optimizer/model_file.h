@@ -92,6 +92,9 @@ struct AcquisitionSpec {
   int neighbours = 2;
   std::vector<AcquisitionKernel> kernels;
   double jitter = 1e-4;
+  // Evidence-weighted features (MODEL_FORMAT.md section 7): three more per candidate, the bank's
+  // posteriors averaged with weights softmax(log marginal likelihood). Absent in a file: false.
+  bool evidence = false;
 };
 
 // The manifest of MODEL_FORMAT.md section 2 (format_version 1; 2 adds the acquisition block).

@@ -186,7 +186,7 @@ void apply_preset(std::string_view name, BenchConfig& cfg) {
     cfg.horizons = {25, 50, 100};
     cfg.spearmint_cost = SpearmintCost::kFull;
     cfg.notes.push_back(
-        "Preset paper: the paper's protocol (reference/paper.md section 5). GP test functions at "
+        "Preset paper: the paper's protocol (Chen et al. 2017, arXiv:1611.03824, section 3). GP test functions at "
         "d = 2, 3, 4, 6: 1000 functions for the learned and the cheap optimizers, the first 50 "
         "for the GP optimizers (the paper: 10,000 and 100); the four classic functions with 30 "
         "random instances each; horizon 100, with full-cost Spearmint. Add --horizons "
@@ -245,7 +245,7 @@ int bench_main(int argc, const char* const* argv, std::ostream& out, std::ostrea
   app.add_option("--out", out_dir, "Output folder DIR (created). Default out/bench");
   app.add_option("--preset", preset,
                  "quick: the main job, a few minutes on 2 cores (shipped models, Spearmint at "
-                 "reduced cost); paper: the paper's protocol (hours, see README)");
+                 "reduced cost); paper: the paper's protocol (hours, see bench/README.md)");
   app.add_option("--spearmint-cost", spearmint_cost,
                  "full or reduced: the Spearmint-like optimizers' candidate and MCMC budget "
                  "(default: reduced for --preset quick, else full)");

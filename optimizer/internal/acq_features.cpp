@@ -26,7 +26,8 @@ double acq_kernel(AcqKernelKind kind, double r2) {
 }
 
 int AcqConfig::feature_width() const {
-  return 2 * d + 2 + 3 * neighbours + 4 + 3 * static_cast<int>(kernels.size());
+  return 2 * d + 2 + 3 * neighbours + 4 + 3 * static_cast<int>(kernels.size()) +
+         (evidence ? 3 : 0);
 }
 
 std::string AcqConfig::problem() const {
@@ -50,6 +51,7 @@ std::string AcqConfig::problem() const {
     }
   }
   if (!std::isfinite(jitter) || !(jitter > 0.0) || jitter > 1.0) return "jitter must be in (0, 1]";
+  if (evidence && kernels.empty()) return "evidence needs at least one reference kernel";
   return "";
 }
 
@@ -137,6 +139,8 @@ void GpFactor::posterior(const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
   const auto L = L_.topLeftCorner(n, n).triangularView<Eigen::Lower>();
   alpha_ = y.head(n);
   L.solveInPlace(alpha_);
+  log_marginal_ = -0.5 * alpha_.squaredNorm() - n * kLogSqrt2Pi;
+  for (int i = 0; i < n; ++i) log_marginal_ -= std::log(L_(i, i));
   L.transpose().solveInPlace(alpha_);
   mean.noalias() = ks_.transpose() * alpha_;
   L.solveInPlace(ks_);
@@ -263,6 +267,15 @@ void AcqHistory::features(const Eigen::MatrixXd& C, FeatureMatrix& F) {
   const int kb = static_cast<int>(bank_.size());
   std::vector<Eigen::VectorXd> means(kb), sds(kb);
   for (int b = 0; b < kb; ++b) bank_[b].posterior(X_, s_, C, means[b], sds[b]);
+  // Evidence weights of the bank's kernels: softmax of their log marginal likelihoods.
+  if (cfg.evidence) {
+    weight_.assign(static_cast<std::size_t>(kb), 0.0);
+    double top = -INFINITY;
+    for (int b = 0; b < kb; ++b) top = std::max(top, bank_[b].log_marginal());
+    double total = 0.0;
+    for (int b = 0; b < kb; ++b) total += weight_[b] = std::exp(bank_[b].log_marginal() - top);
+    for (double& w : weight_) w /= total;
+  }
 
   const int m = cfg.neighbours;
   std::vector<int> nearest(static_cast<std::size_t>(std::max(m, 1)));
@@ -323,6 +336,30 @@ void AcqHistory::features(const Eigen::MatrixXd& C, FeatureMatrix& F) {
       f[col++] = static_cast<float>(std::log(sd) / 4.0);
       f[col++] =
           static_cast<float>(std::max(log_expected_improvement(mu, sd, sbest), kLogEiFloor) / 10.0);
+    }
+    if (cfg.evidence) {
+      // The evidence-weighted mixture of the bank's posteriors: its mean, its standard deviation
+      // and the log of its EI (sum_b w_b EI_b, through a log-sum-exp).
+      double mix = 0.0, second = 0.0, top = -INFINITY;
+      for (int b = 0; b < kb; ++b) {
+        const double mu = means[b][c], sd = sds[b][c];
+        mix += weight_[b] * mu;
+        second += weight_[b] * (sd * sd + mu * mu);
+        if (weight_[b] > 0.0) {
+          top = std::max(top, std::log(weight_[b]) + log_expected_improvement(mu, sd, sbest));
+        }
+      }
+      double sum = 0.0;
+      for (int b = 0; b < kb; ++b) {
+        if (weight_[b] > 0.0) {
+          sum += std::exp(std::log(weight_[b]) +
+                          log_expected_improvement(means[b][c], sds[b][c], sbest) - top);
+        }
+      }
+      const double mix_sd = std::sqrt(std::max(second - mix * mix, 1e-24));
+      f[col++] = static_cast<float>(mix - sbest);
+      f[col++] = static_cast<float>(std::log(mix_sd) / 4.0);
+      f[col++] = static_cast<float>(std::max(top + std::log(sum), kLogEiFloor) / 10.0);
     }
   }
 }

@@ -46,9 +46,12 @@ struct AcqConfig {
   // map of y); kStandard, (y - mean) / (population sd + 1e-6) over the values so far.
   enum class Values { kRank, kStandard };
   Values values = Values::kRank;
+  // Three more features per candidate: the bank's posteriors averaged with the weights
+  // w_b = softmax_b(log marginal likelihood of y~ under kernel b) (MODEL_FORMAT.md section 7).
+  bool evidence = false;
 
   int candidates() const { return uniform_candidates + local_candidates; }
-  // Per-candidate feature width: 2d + 2 + 3 neighbours + 4 + 3 kernels.
+  // Per-candidate feature width: 2d + 2 + 3 neighbours + 4 + 3 kernels (+ 3 with evidence).
   int feature_width() const;
   // Width of the recurrent network's input per observation: x (d), y~, best y~, budget.
   int step_width() const { return d + 3; }
@@ -70,6 +73,9 @@ class GpFactor {
   void posterior(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const Eigen::MatrixXd& C,
                  Eigen::VectorXd& mean, Eigen::VectorXd& sd);
   double variance() const { return variance_; }
+  // log N(y | 0, K + jitter) of the values given to the latest posterior() call:
+  // -|L^{-1} y|^2 / 2 - sum_i log L_ii - n log(2 pi) / 2.
+  double log_marginal() const { return log_marginal_; }
 
  private:
   double k(const double* a, const double* b) const;
@@ -82,6 +88,7 @@ class GpFactor {
   int n_ = 0;
   Eigen::MatrixXd ks_;  // scratch n x K
   Eigen::VectorXd alpha_;
+  double log_marginal_ = 0.0;
 };
 
 // log EI(best - mu, sd) for minimisation: log of sd * (z Phi(z) + phi(z)), z = (best - mu) / sd,
@@ -132,6 +139,7 @@ class AcqHistory {
   std::vector<GpFactor> bank_;
   // scratch
   Eigen::VectorXd mean_, sd_;
+  std::vector<double> weight_;
   Eigen::MatrixXd dist_;
   std::vector<double> nn_;
 };

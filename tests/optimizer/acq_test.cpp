@@ -201,6 +201,92 @@ TEST_CASE("Candidates lie in the box; features match a brute-force reading", "[o
   CHECK((C.col(51) - xb).norm() < 0.1);
 }
 
+TEST_CASE("Evidence features: the bank's posteriors weighted by their marginal likelihoods",
+          "[optimizer][acq]") {
+  const auto seed = rnnopt::test::seed("acq evidence", 8);
+  AcqConfig cfg;
+  cfg.d = 2;
+  cfg.uniform_candidates = 30;
+  cfg.local_candidates = 6;
+  cfg.local_scales = {0.05};
+  cfg.neighbours = 1;
+  cfg.values = AcqConfig::Values::kStandard;
+  cfg.kernels = {{AcqKernelKind::kRbf, 0.1}, {AcqKernelKind::kMatern52, 0.4},
+                 {AcqKernelKind::kRbf, 1.0}};
+  cfg.jitter = 1e-6;
+  AcqConfig plain = cfg;
+  cfg.evidence = true;
+  REQUIRE(cfg.feature_width() == plain.feature_width() + 3);
+  AcqHistory h(cfg), g(plain);
+  rnnopt::Rng rng(seed);
+  const int n = 12;
+  for (int i = 0; i < n; ++i) {
+    const double x[2] = {rng.uniform(-1, 1), rng.uniform(-1, 1)};
+    const double y = std::sin(2 * x[0]) + 0.5 * x[1] * x[1];  // smooth: long length-scales fit
+    h.add(x, y);
+    g.add(x, y);
+  }
+  Eigen::MatrixXd C;
+  h.draw_candidates(rng, C);
+  AcqHistory::FeatureMatrix F, G;
+  h.features(C, F);
+  g.features(C, G);
+  REQUIRE(F.allFinite());
+  // The other features are unchanged and come first.
+  CHECK(F.leftCols(G.cols()) == G);
+  // Reference: dense Cholesky of each kernel's matrix, log N(y~ | 0, K), softmax, mixture.
+  const Eigen::MatrixXd X = h.points().leftCols(n);
+  const Eigen::VectorXd s = h.scores();
+  const double sb = s[h.best()];
+  std::vector<double> lml;
+  std::vector<Eigen::VectorXd> mus, sds;
+  for (const auto& kern : cfg.kernels) {
+    auto kf = [&](const Eigen::VectorXd& a, const Eigen::VectorXd& b) {
+      return rnnopt::internal::acq_kernel(kern.kind,
+                                          (a - b).squaredNorm() / (kern.length_scale * kern.length_scale));
+    };
+    Eigen::MatrixXd K(n, n);
+    for (int i = 0; i < n; ++i) {
+      for (int j = 0; j < n; ++j) K(i, j) = kf(X.col(i), X.col(j)) * (i == j ? 1 + cfg.jitter : 1);
+    }
+    const Eigen::LLT<Eigen::MatrixXd> llt(K);
+    const Eigen::MatrixXd L = llt.matrixL();
+    const Eigen::VectorXd a = L.triangularView<Eigen::Lower>().solve(s);
+    lml.push_back(-0.5 * a.squaredNorm() - L.diagonal().array().log().sum() -
+                  0.5 * n * std::log(2 * M_PI));
+    Eigen::VectorXd mu(C.cols()), sd(C.cols());
+    for (int c = 0; c < C.cols(); ++c) {
+      Eigen::VectorXd k(n);
+      for (int i = 0; i < n; ++i) k[i] = kf(X.col(i), C.col(c));
+      mu[c] = k.dot(llt.solve(s));
+      sd[c] = std::sqrt(std::max(1.0 - k.dot(llt.solve(k)), 1e-12));
+    }
+    mus.push_back(mu);
+    sds.push_back(sd);
+  }
+  const double top = *std::max_element(lml.begin(), lml.end());
+  std::vector<double> w;
+  double total = 0;
+  for (double l : lml) total += std::exp(l - top);
+  for (double l : lml) w.push_back(std::exp(l - top) / total);
+  // The smooth function prefers the long length-scales over 0.1.
+  CHECK(w[0] < w[2]);
+  const int base = plain.feature_width();
+  for (int c = 0; c < C.cols(); ++c) {
+    double m = 0, m2 = 0, ei = 0;
+    for (int b = 0; b < 3; ++b) {
+      m += w[b] * mus[b][c];
+      m2 += w[b] * (sds[b][c] * sds[b][c] + mus[b][c] * mus[b][c]);
+      const double z = (sb - mus[b][c]) / sds[b][c];
+      ei += w[b] * sds[b][c] * (z * 0.5 * std::erfc(-z / std::sqrt(2.0)) +
+                                std::exp(-0.5 * z * z) / std::sqrt(2 * M_PI));
+    }
+    CHECK(F(c, base) == Approx(m - sb).margin(1e-4));
+    CHECK(F(c, base + 1) == Approx(std::log(std::sqrt(m2 - m * m)) / 4).margin(1e-4));
+    if (ei > 1e-200) CHECK(F(c, base + 2) == Approx(std::max(std::log(ei), -30.0) / 10).margin(1e-4));
+  }
+}
+
 TEST_CASE("Acquisition model files round-trip and are validated", "[optimizer][acq][model]") {
   rnnopt::RandomModelSpec spec;
   spec.d_max = 2;
@@ -217,6 +303,16 @@ TEST_CASE("Acquisition model files round-trip and are validated", "[optimizer][a
   CHECK(back.manifest.acquisition->kernels[1].kind == "matern52");
   CHECK(back.manifest.acquisition->local_scales == file.manifest.acquisition->local_scales);
   CHECK_NOTHROW(rnnopt::make_model(back, "mem"));
+  CHECK_FALSE(back.manifest.acquisition->evidence);
+  // With evidence the flag survives the bytes, and the network reads three more features.
+  rnnopt::RandomModelSpec ev = spec;
+  ev.acquisition->evidence = true;
+  const rnnopt::ModelFile evf = rnnopt::make_random_model_file(ev, 4);
+  const rnnopt::ModelFile evb = rnnopt::parse_model_bytes(rnnopt::model_file_bytes(evf), "mem");
+  REQUIRE(evb.manifest.acquisition);
+  CHECK(evb.manifest.acquisition->evidence);
+  CHECK(evb.tensors.at("acq.wc").shape[1] == file.tensors.at("acq.wc").shape[1] + 3);
+  CHECK_NOTHROW(rnnopt::make_model(evb, "mem"));
 
   auto rejects = [&](auto edit, const std::string& fragment) {
     rnnopt::ModelFile f = file;
@@ -228,6 +324,8 @@ TEST_CASE("Acquisition model files round-trip and are validated", "[optimizer][a
   rejects([](auto& f) { f.manifest.format_version = 1; }, "format_version 2");
   rejects([](auto& f) { f.manifest.y_normalisation.kind = "running"; }, "rank");
   rejects([](auto& f) { f.manifest.dims = {1, 2}; }, "dims");
+  rejects([](auto& f) { f.manifest.acquisition->kernels.clear(), f.manifest.acquisition->evidence = true; },
+          "evidence needs at least one reference kernel");
   // Damaged weights are caught by the golden trace.
   rejects([](auto& f) { f.tensors.at("acq.wc").data[3] += 0.5f; }, "golden trace");
   // A direct-model reader's manifest without the acquisition block but format 2.
