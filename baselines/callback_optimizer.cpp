@@ -2,8 +2,11 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <utility>
+
+#include "optimizer/state_io.h"
 
 namespace rnnopt::baselines {
 namespace {
@@ -36,6 +39,7 @@ CallbackOptimizer::CallbackOptimizer(Box box, std::string name, LibraryRunner ru
       seed_(seed),
       filler_rng_(derive_seed(seed, 1)) {
   if (!runner_) throw std::invalid_argument(name_ + ": no library runner given");
+  enable_replay();
 }
 
 CallbackOptimizer::~CallbackOptimizer() { stop_worker(); }
@@ -176,6 +180,59 @@ void CallbackOptimizer::do_observe(const Observation& obs) {
   cv_.notify_all();
   // Strictly one thread at a time: wait until the library has asked for its next point.
   cv_.wait(lock, [&] { return request_.has_value() || finished_; });
+}
+
+void CallbackOptimizer::do_fail(const Trial& trial) {
+  std::unique_lock lock(mutex_);
+  const bool requested = request_ && handed_out_ && trial.x == handed_x_;
+  if (!requested) return;  // a filler: nothing to tell the library
+  handed_out_ = false;
+  if (known_.empty()) return;  // no value to answer with: the request is handed out again
+  double worst = known_.front().y;
+  for (const Observation& o : known_) worst = std::max(worst, o.y);
+  ++library_evaluations_;
+  request_.reset();
+  answer_ = worst;
+  cv_.notify_all();
+  cv_.wait(lock, [&] { return request_.has_value() || finished_; });
+}
+
+void CallbackOptimizer::reset(std::uint64_t seed) {
+  stop_worker();
+  std::lock_guard lock(mutex_);
+  worker_ = std::thread();
+  seed_ = seed;
+  filler_rng_ = Rng(derive_seed(seed, 1));
+  started_ = false;
+  stop_ = false;
+  finished_ = false;
+  error_.clear();
+  request_.reset();
+  handed_out_ = false;
+  handed_x_ = Eigen::VectorXd();
+  answer_.reset();
+  known_.clear();
+  library_evaluations_ = 0;
+  fillers_ = 0;
+  repeated_requests_ = 0;
+  end_run_ = false;
+  worker_cpu_seconds_.store(0.0);
+}
+
+void CallbackOptimizer::do_save_state(StateWriter& w) const {
+  // The calls themselves are in the common part (enable_replay()).
+  w.tag("callback");
+  w.text(name_);
+  w.unsigned_integer(seed_);
+}
+
+std::function<void()> CallbackOptimizer::do_restore_state(StateReader& r) {
+  r.expect("callback");
+  if (const std::string name = r.text(); name != name_) {
+    r.fail("the state was saved by optimizer \"" + name + "\", this is \"" + name_ + "\"");
+  }
+  const std::uint64_t seed = r.unsigned_integer();
+  return [this, seed] { reset(seed); };
 }
 
 }  // namespace rnnopt::baselines

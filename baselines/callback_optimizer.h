@@ -32,6 +32,13 @@
 //    own business: CMA-ES doubles its population, for example). A run that asks 1000 times in a
 //    row for points already observed (a collapsed CRS2 population) is ended and restarted the
 //    same way. Three runs in a row that ask nothing new count as a failure (below).
+//  - A failed trial (fail(id)) that the library asked for is answered with the worst value
+//    observed so far (the library cannot skip a point; the worst value steers it away), which is
+//    not recorded in history(); before any observation the library's request stays open and is
+//    handed out again at the next proposal. A failed filler is simply dropped.
+//  - save_state() records the calls made and the seed; restore_state() stops the library and
+//    replays the calls on a fresh run (Optimizer's enable_replay()): the library's own state
+//    cannot be written out, and a deterministic replay rebuilds it exactly.
 //  - If the library throws, the worker thread ends and every later propose() throws
 //    std::runtime_error naming the optimizer and the library's message; observe() still records.
 //  - Destroying the optimizer at any point (even while the library waits for a value, or has not
@@ -47,6 +54,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -104,7 +112,11 @@ class CallbackOptimizer : public Optimizer {
  private:
   Eigen::VectorXd do_propose() override;
   void do_observe(const Observation& obs) override;
+  void do_fail(const Trial& trial) override;
   std::string do_name() const override { return name_; }
+  void do_save_state(StateWriter& w) const override;
+  std::function<void()> do_restore_state(StateReader& r) override;
+  void reset(std::uint64_t seed);  // back to the state after construction, with this seed
 
   void worker_main();
   double objective(const Eigen::VectorXd& u);  // on the worker thread
@@ -112,7 +124,7 @@ class CallbackOptimizer : public Optimizer {
 
   const std::string name_;
   const LibraryRunner runner_;
-  const std::uint64_t seed_;
+  std::uint64_t seed_;
   Rng filler_rng_;
 
   mutable std::mutex mutex_;

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "optimizer/state_io.h"
+
 namespace rnnopt::baselines {
 
 struct DlibLipo::State {
@@ -54,6 +56,7 @@ DlibLipo::DlibLipo(Box box, const DlibLipoOptions& options, std::uint64_t seed)
       seed_(seed),
       state_(std::make_unique<State>()) {
   options_.validate();
+  enable_replay();
 }
 
 DlibLipo::~DlibLipo() = default;
@@ -93,6 +96,32 @@ void DlibLipo::do_observe(const Observation& obs) {
       return;
     }
   }
+}
+
+void DlibLipo::do_fail(const Trial& trial) {
+  State& s = *state_;
+  for (auto it = s.outstanding.begin(); it != s.outstanding.end(); ++it) {
+    if (it->first == trial.x) {
+      // An unevaluated request that is destroyed is, for dlib, as if it was never issued.
+      s.outstanding.erase(it);
+      return;
+    }
+  }
+}
+
+void DlibLipo::do_save_state(StateWriter& w) const {
+  // The calls themselves are in the common part (enable_replay()).
+  w.tag("dlib-lipo");
+  w.unsigned_integer(seed_);
+}
+
+std::function<void()> DlibLipo::do_restore_state(StateReader& r) {
+  r.expect("dlib-lipo");
+  const std::uint64_t seed = r.unsigned_integer();
+  return [this, seed] {
+    seed_ = seed;
+    state_ = std::make_unique<State>();
+  };
 }
 
 }  // namespace rnnopt::baselines

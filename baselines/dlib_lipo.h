@@ -17,10 +17,16 @@
 // first proposal become dlib's initial function evaluations (a warm start). After that, dlib has
 // no way to accept points it did not ask for: they are recorded in history() and best() but not
 // given to dlib. propose_batch(n) asks dlib for n points at once (dlib's own parallel mode: one
-// trust-region step and n - 1 MaxLIPO steps); observations may come in any order.
+// trust-region step and n - 1 MaxLIPO steps); observations may come in any order. A failed trial
+// (fail(id)) is withdrawn from dlib, as if it had never been requested.
+//
+// dlib cannot write out its search state, so save_state() records the calls made (ask, observe,
+// fail) and the seed, and restore_state() replays them on a fresh search (Optimizer's
+// enable_replay()): cheap next to the evaluations it stands for, and exact.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "optimizer/optimizer.h"
@@ -49,7 +55,10 @@ class DlibLipo final : public Optimizer {
 
   Eigen::VectorXd do_propose() override;
   void do_observe(const Observation& obs) override;
+  void do_fail(const Trial& trial) override;
   std::string do_name() const override { return "dlib-lipo"; }
+  void do_save_state(StateWriter& w) const override;
+  std::function<void()> do_restore_state(StateReader& r) override;
 
   DlibLipoOptions options_;
   std::uint64_t seed_;

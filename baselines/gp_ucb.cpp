@@ -7,6 +7,7 @@
 
 #include "baselines/internal/candidate_search.h"
 #include "baselines/internal/gp.h"
+#include "baselines/internal/gp_state.h"
 #include "baselines/internal/model_data.h"
 #include "baselines/sobol_sequence.h"
 
@@ -71,6 +72,7 @@ Eigen::VectorXd GpUcb::do_propose() {
     model_ = std::make_unique<internal::GpPosterior>(
         internal::fit_fixed_posterior(options_.gp, box(), history(), u));
     model_stale_ = false;
+    model_fit_size_ = n_obs;
     ++stats_.fits;
   }
   stats_.numerical_trouble = model_->numerical_trouble();
@@ -87,6 +89,37 @@ Eigen::VectorXd GpUcb::do_propose() {
   stats_.lbfgs_failures += r.lbfgs_failures;
   stats_.refined_wins += r.from_lbfgs ? 1 : 0;
   return box().from_unit(r.u);
+}
+
+void GpUcb::do_save_state(StateWriter& w) const {
+  w.tag("gp-ucb");
+  w.text(rng_.state());
+  internal::write_stats(w, stats_);
+  // -1: no current model (the next proposal fits one); else the observations of its last full fit.
+  w.integer(model_ && !model_stale_ ? model_fit_size_ : -1);
+}
+
+std::function<void()> GpUcb::do_restore_state(StateReader& r) {
+  r.expect("gp-ucb");
+  const Rng rng = internal::read_rng(r);
+  const GpOptimizerStats stats = internal::read_stats(r);
+  const long long fit_size = r.integer();
+  if (fit_size < -1 || fit_size == 0 || fit_size > 100'000'000) {
+    r.fail("malformed saved state: bad model size");
+  }
+  return [this, rng, stats, fit_size] {
+    rng_ = rng;
+    stats_ = stats;
+    model_.reset();
+    model_stale_ = true;
+    model_fit_size_ = 0;
+    if (fit_size > 0 && static_cast<std::size_t>(fit_size) <= history().size()) {
+      model_ = internal::rebuild_fixed_posterior(options_.gp, box(), history(),
+                                                 static_cast<int>(fit_size));
+      model_stale_ = false;
+      model_fit_size_ = static_cast<int>(fit_size);
+    }
+  };
 }
 
 }  // namespace rnnopt::baselines

@@ -20,9 +20,13 @@
 //   Eigen::VectorXd x = opt.propose();
 //   opt.observe(x, f(x));
 //   double beta = opt.beta();   // beta_t of the next proposal
+//
+// Saved states are restored as SpearmintFixed's (spearmint.h): the model is re-fitted to as many
+// observations as the original's last full fit, and the later ones are added one by one.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "baselines/gp_options.h"
@@ -55,12 +59,15 @@ class GpUcb final : public Optimizer {
   Eigen::VectorXd do_propose() override;
   void do_observe(const Observation& obs) override;
   std::string do_name() const override { return "gp-ucb"; }
+  void do_save_state(StateWriter& w) const override;
+  std::function<void()> do_restore_state(StateReader& r) override;
 
   GpUcbOptions options_;
   Rng rng_;
   Eigen::MatrixXd grid_;
   std::unique_ptr<internal::GpPosterior> model_;
   bool model_stale_ = true;
+  int model_fit_size_ = 0;  // observations in the last full fit (later ones were added to it)
   GpOptimizerStats stats_;
 };
 

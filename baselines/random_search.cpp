@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "optimizer/state_io.h"
+
 namespace rnnopt::baselines {
 
 RandomSearch::RandomSearch(Box box, std::uint64_t seed)
@@ -11,6 +13,22 @@ Eigen::VectorXd RandomSearch::do_propose() {
   Eigen::VectorXd x(dim());
   for (int j = 0; j < dim(); ++j) x[j] = rng_.uniform(box().lower[j], box().upper[j]);
   return x;
+}
+
+void RandomSearch::do_save_state(StateWriter& w) const {
+  w.tag("random-search");
+  w.text(rng_.state());
+}
+
+std::function<void()> RandomSearch::do_restore_state(StateReader& r) {
+  r.expect("random-search");
+  Rng rng;
+  try {
+    rng.set_state(r.text());
+  } catch (const std::invalid_argument&) {
+    r.fail("malformed generator state");
+  }
+  return [this, rng] { rng_ = rng; };
 }
 
 }  // namespace rnnopt::baselines

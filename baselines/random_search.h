@@ -1,7 +1,8 @@
 // rnnopt/baselines/random_search.h: uniform random search, the simplest baseline.
 //
 // Every proposal is an independent uniform point of the box, drawn from rnnopt::Rng(seed);
-// observations do not influence later proposals (but are recorded, so best() works).
+// observations do not influence later proposals (but are recorded, so best() works). Its saved
+// state (save_state()) is the common part and the generator.
 //
 //   rnnopt::baselines::RandomSearch opt(rnnopt::Box{lower, upper}, /*seed=*/7);
 //   for (int t = 0; t < 50; ++t) {
@@ -11,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 
 #include "optimizer/optimizer.h"
 #include "optimizer/random.h"
@@ -26,6 +28,8 @@ class RandomSearch final : public Optimizer {
   Eigen::VectorXd do_propose() override;
   void do_observe(const Observation&) override {}
   std::string do_name() const override { return "random"; }
+  void do_save_state(StateWriter& w) const override;
+  std::function<void()> do_restore_state(StateReader& r) override;
 
   Rng rng_;
 };

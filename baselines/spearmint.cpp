@@ -7,6 +7,7 @@
 
 #include "baselines/internal/candidate_search.h"
 #include "baselines/internal/gp.h"
+#include "baselines/internal/gp_state.h"
 #include "baselines/internal/hyper_posterior.h"
 #include "baselines/internal/model_data.h"
 #include "baselines/internal/slice_sampler.h"
@@ -207,6 +208,56 @@ Eigen::VectorXd SpearmintOptimizer::do_propose() {
   return box().from_unit(r.u);
 }
 
+void SpearmintOptimizer::do_save_state(StateWriter& w) const {
+  w.tag("spearmint");
+  w.integer(options_.noisy ? 1 : 0);
+  w.integer(options_.warp ? 1 : 0);
+  w.text(rng_.state());
+  internal::write_stats(w, stats_);
+  w.integer(chain_length_);
+  internal::write_hypers(w, state_);
+  // The hyper-samples in use, when they match the history (else the next proposal re-fits).
+  w.integer(fitted_ ? static_cast<long long>(models_.size()) : -1);
+  if (fitted_) {
+    for (const auto& m : models_) internal::write_hypers(w, m.hypers());
+  }
+}
+
+std::function<void()> SpearmintOptimizer::do_restore_state(StateReader& r) {
+  r.expect("spearmint");
+  if ((r.integer() != 0) != options_.noisy || (r.integer() != 0) != options_.warp) {
+    r.fail("the state was saved with other options (noisy, warp)");
+  }
+  const Rng rng = internal::read_rng(r);
+  const GpOptimizerStats stats = internal::read_stats(r);
+  const int chain_length = static_cast<int>(r.count(2'000'000'000));
+  const GpHypers state = internal::read_hypers(r, dim());
+  const long long samples = r.integer();
+  if (samples < -1 || samples > 1'000'000) r.fail("malformed saved state: bad sample count");
+  std::vector<GpHypers> hypers;
+  for (long long k = 0; k < samples; ++k) hypers.push_back(internal::read_hypers(r, dim()));
+  return [this, rng, stats, chain_length, state, samples, hypers] {
+    rng_ = rng;
+    stats_ = stats;
+    chain_length_ = chain_length;
+    state_ = state;
+    models_.clear();
+    fitted_ = samples >= 0;
+    if (fitted_) {
+      // The same data and the same computation as fit(): bit-identical posteriors.
+      const Eigen::MatrixXd u = internal::unit_rows(history(), box());
+      const Eigen::VectorXd y = internal::Standardizer::fit(internal::values(history()))
+                                    .apply(internal::values(history()));
+      for (const auto& h : hypers)
+        models_.emplace_back(internal::Kernel::kMatern52, h, options_.jitter);
+      internal::parallel_for(static_cast<int>(models_.size()), options_.search.num_threads,
+                             [&](int k) { models_[k].fit(u, y); });
+    }
+    sampler_ = std::make_unique<internal::SliceSampler>(
+        internal::SliceOptions{options_.slice_width, options_.max_steps_out, 200});
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // SpearmintFixed
 
@@ -238,6 +289,7 @@ Eigen::VectorXd SpearmintFixed::do_propose() {
     model_ = std::make_unique<internal::GpPosterior>(
         internal::fit_fixed_posterior(options_, box(), history(), u));
     model_stale_ = false;
+    model_fit_size_ = n_obs;
     ++stats_.fits;
   }
   stats_.numerical_trouble = model_->numerical_trouble();
@@ -253,6 +305,37 @@ Eigen::VectorXd SpearmintFixed::do_propose() {
   stats_.lbfgs_failures += r.lbfgs_failures;
   stats_.refined_wins += r.from_lbfgs ? 1 : 0;
   return box().from_unit(r.u);
+}
+
+void SpearmintFixed::do_save_state(StateWriter& w) const {
+  w.tag("spearmint-fixed");
+  w.text(rng_.state());
+  internal::write_stats(w, stats_);
+  // -1: no current model (the next proposal fits one); else the observations of its last full fit.
+  w.integer(model_ && !model_stale_ ? model_fit_size_ : -1);
+}
+
+std::function<void()> SpearmintFixed::do_restore_state(StateReader& r) {
+  r.expect("spearmint-fixed");
+  const Rng rng = internal::read_rng(r);
+  const GpOptimizerStats stats = internal::read_stats(r);
+  const long long fit_size = r.integer();
+  if (fit_size < -1 || fit_size == 0 || fit_size > 100'000'000) {
+    r.fail("malformed saved state: bad model size");
+  }
+  return [this, rng, stats, fit_size] {
+    rng_ = rng;
+    stats_ = stats;
+    model_.reset();
+    model_stale_ = true;
+    model_fit_size_ = 0;
+    if (fit_size > 0 && static_cast<std::size_t>(fit_size) <= history().size()) {
+      model_ =
+          internal::rebuild_fixed_posterior(options_, box(), history(), static_cast<int>(fit_size));
+      model_stale_ = false;
+      model_fit_size_ = static_cast<int>(fit_size);
+    }
+  };
 }
 
 }  // namespace rnnopt::baselines

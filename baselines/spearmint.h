@@ -43,6 +43,13 @@
 //  6. Only continuous (FLOAT) inputs: the box. No integer/enum decoding, no constraints, no
 //     database persistence.
 //
+// Saved states (save_state()): SpearmintOptimizer stores the generator, the chain's state and
+// length, the statistics and, when the current hyper-samples are in use, those samples; restore
+// re-fits each sample's GP to the restored history (the same computation as the original fit), so
+// the next proposal is identical. SpearmintFixed and GpUcb store the generator, the statistics and
+// how many observations the current model was fitted to; restore re-fits that many and adds the
+// rest one by one, as the original did.
+//
 // SpearmintFixed: the same search and EI with one GP whose hyper-parameters are given
 // (FixedGpOptions: RBF or Matern-5/2, amplitude, length-scales in box units, mean, noise), no
 // warping, no MCMC, and y not standardised by default; the Cholesky factor is extended by one row
@@ -62,6 +69,7 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -129,6 +137,8 @@ class SpearmintOptimizer final : public Optimizer {
   Eigen::VectorXd do_propose() override;
   void do_observe(const Observation& obs) override;
   std::string do_name() const override { return "spearmint"; }
+  void do_save_state(StateWriter& w) const override;
+  std::function<void()> do_restore_state(StateReader& r) override;
   void fit();
 
   SpearmintOptions options_;
@@ -157,12 +167,15 @@ class SpearmintFixed final : public Optimizer {
   Eigen::VectorXd do_propose() override;
   void do_observe(const Observation& obs) override;
   std::string do_name() const override { return "spearmint-fixed"; }
+  void do_save_state(StateWriter& w) const override;
+  std::function<void()> do_restore_state(StateReader& r) override;
 
   FixedGpOptions options_;
   Rng rng_;
   Eigen::MatrixXd grid_;
   std::unique_ptr<internal::GpPosterior> model_;  // on observed data (raw or standardised y)
   bool model_stale_ = true;
+  int model_fit_size_ = 0;  // observations in the last full fit (later ones were added to it)
   GpOptimizerStats stats_;
 };
 

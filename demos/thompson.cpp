@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "optimizer/state_io.h"
+
 namespace rnnopt::demos {
 
 void ThompsonOptions::validate(const char* where, int d) const {
@@ -102,6 +104,22 @@ Eigen::VectorXd ThompsonSampling::do_propose() {
   Eigen::Index best = 0;
   sample.minCoeff(&best);
   return cand[best];
+}
+
+void ThompsonSampling::do_save_state(StateWriter& w) const {
+  w.tag("thompson");
+  w.text(rng_.state());
+}
+
+std::function<void()> ThompsonSampling::do_restore_state(StateReader& r) {
+  r.expect("thompson");
+  Rng rng;
+  try {
+    rng.set_state(r.text());
+  } catch (const std::invalid_argument&) {
+    r.fail("malformed generator state");
+  }
+  return [this, rng] { rng_ = rng; };
 }
 
 }  // namespace rnnopt::demos

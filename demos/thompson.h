@@ -6,7 +6,8 @@
 // observed points), and returns the candidate where the draw is lowest (minimisation). The joint
 // draw uses the Cholesky factor of the posterior covariance with a small jitter (raised tenfold
 // up to 6 times if needed). Pending points are ignored (each proposal is its own random draw).
-// Before any observation the proposal is a uniform point.
+// Before any observation the proposal is a uniform point. The saved state (save_state()) is the
+// common part and the generator.
 //
 //   rnnopt::demos::ThompsonOptions o;
 //   o.length_scales = Eigen::VectorXd::Constant(1, 0.3);
@@ -17,6 +18,7 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <functional>
 
 #include "optimizer/optimizer.h"
 #include "optimizer/random.h"
@@ -44,6 +46,8 @@ class ThompsonSampling final : public Optimizer {
   Eigen::VectorXd do_propose() override;
   void do_observe(const Observation&) override {}
   std::string do_name() const override { return "thompson"; }
+  void do_save_state(StateWriter& w) const override;
+  std::function<void()> do_restore_state(StateReader& r) override;
 
   ThompsonOptions options_;
   Eigen::VectorXd inv_ls_;  // 1 / length-scale per dimension

@@ -1,13 +1,16 @@
 #include "optimizer/optimizer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
 
+#include "optimizer/state_io.h"
+
 namespace rnnopt {
 namespace {
 
-[[noreturn]] void fail(std::string_view where, const std::string& what) {
+[[noreturn]] void reject(std::string_view where, const std::string& what) {
   throw std::invalid_argument(std::string(where) + ": " + what);
 }
 
@@ -23,20 +26,20 @@ std::string format_vector(const Eigen::VectorXd& v) {
 }  // namespace
 
 void Box::validate(std::string_view where) const {
-  if (lower.size() == 0) fail(where, "the box is empty (0 dimensions)");
+  if (lower.size() == 0) reject(where, "the box is empty (0 dimensions)");
   if (lower.size() != upper.size()) {
-    fail(where, "box lower has " + std::to_string(lower.size()) + " dims but upper has " +
-                    std::to_string(upper.size()));
+    reject(where, "box lower has " + std::to_string(lower.size()) + " dims but upper has " +
+                      std::to_string(upper.size()));
   }
   for (Eigen::Index i = 0; i < lower.size(); ++i) {
     if (!std::isfinite(lower[i]) || !std::isfinite(upper[i])) {
-      fail(where, "box bound of dimension " + std::to_string(i) + " is not finite");
+      reject(where, "box bound of dimension " + std::to_string(i) + " is not finite");
     }
     if (!(lower[i] < upper[i])) {
       std::ostringstream os;
       os << "box dimension " << i << " is inverted or empty: lower " << lower[i] << " >= upper "
          << upper[i];
-      fail(where, os.str());
+      reject(where, os.str());
     }
   }
 }
@@ -75,11 +78,18 @@ Box Box::canonical(int d) {
   return Box{Eigen::VectorXd::Constant(d, -1.0), Eigen::VectorXd::Ones(d)};
 }
 
-Optimizer::Optimizer(Box box, std::string_view who) : box_(std::move(box)) {
+Optimizer::Optimizer(Box box, std::string_view who)
+    : box_(std::move(box)), class_name_(who.substr(0, who.find("::"))) {
   box_.validate(who);
 }
 
-Eigen::VectorXd Optimizer::propose() {
+void Optimizer::install_trial(const Eigen::VectorXd& x) {
+  pending_.push_back(x);
+  pending_ids_.push_back(next_id_++);
+  fates_.push_back('p');
+}
+
+Trial Optimizer::ask() {
   Eigen::VectorXd x = do_propose();
   if (x.size() != dim()) {
     throw std::logic_error(name() + "::propose(): internal error, proposed " +
@@ -87,25 +97,47 @@ Eigen::VectorXd Optimizer::propose() {
   }
   // Round-off at the faces is the optimizer's business, not the caller's.
   x = box_.clamp(x);
-  pending_.push_back(x);
-  return x;
+  install_trial(x);
+  Trial trial{pending_ids_.back(), std::move(x)};
+  if (replay_) calls_.push_back(Call{'a', {trial}, 0, {}, 0.0});
+  return trial;
 }
 
-std::vector<Eigen::VectorXd> Optimizer::propose_batch(int n) {
+std::vector<Trial> Optimizer::ask_batch(int n) {
   if (n < 1) {
-    fail(name() + "::propose_batch()", "n must be at least 1, got " + std::to_string(n));
+    reject(name() + "::propose_batch()", "n must be at least 1, got " + std::to_string(n));
   }
   const std::size_t before = pending_.size();
-  std::vector<Eigen::VectorXd> xs = do_propose_batch(n);
+  std::vector<Eigen::VectorXd> xs;
+  try {
+    xs = do_propose_batch(n);
+  } catch (...) {
+    pending_.resize(before);  // the default do_propose_batch() adds points as it goes
+    throw;
+  }
+  pending_.resize(before);
   if (static_cast<int>(xs.size()) != n) {
     throw std::logic_error(name() + "::propose_batch(): internal error, returned " +
                            std::to_string(xs.size()) + " points, expected " + std::to_string(n));
   }
-  pending_.resize(before);
+  std::vector<Trial> trials;
+  trials.reserve(xs.size());
   for (auto& x : xs) {
     x = box_.clamp(x);
-    pending_.push_back(x);
+    install_trial(x);
+    trials.push_back(Trial{pending_ids_.back(), std::move(x)});
   }
+  if (replay_) calls_.push_back(Call{'b', trials, 0, {}, 0.0});
+  return trials;
+}
+
+Eigen::VectorXd Optimizer::propose() { return ask().x; }
+
+std::vector<Eigen::VectorXd> Optimizer::propose_batch(int n) {
+  std::vector<Trial> trials = ask_batch(n);
+  std::vector<Eigen::VectorXd> xs;
+  xs.reserve(trials.size());
+  for (auto& t : trials) xs.push_back(std::move(t.x));
   return xs;
 }
 
@@ -120,38 +152,117 @@ std::vector<Eigen::VectorXd> Optimizer::do_propose_batch(int n) {
   return xs;
 }
 
-void Optimizer::observe(const Eigen::VectorXd& x, double y) {
-  const std::string where = name() + "::observe()";
-  if (x.size() != dim()) {
-    fail(where, "x has " + std::to_string(x.size()) + " dims, expected " + std::to_string(dim()));
+void Optimizer::do_fail(const Trial&) {}
+
+std::vector<Trial> Optimizer::pending_trials() const {
+  std::vector<Trial> out;
+  out.reserve(pending_.size());
+  for (std::size_t i = 0; i < pending_.size(); ++i)
+    out.push_back(Trial{pending_ids_[i], pending_[i]});
+  return out;
+}
+
+namespace {
+
+// Why trial `id` is not pending, for messages.
+std::string not_pending(TrialId id, const std::string& fates) {
+  const std::string trial = "trial " + std::to_string(id);
+  if (fates.empty()) return trial + " is unknown: no trial has been handed out yet";
+  if (id == 0 || id > fates.size()) {
+    return trial + " is unknown: this optimizer has handed out ids 1 to " +
+           std::to_string(fates.size());
   }
-  for (Eigen::Index i = 0; i < x.size(); ++i) {
-    if (!std::isfinite(x[i])) fail(where, "x[" + std::to_string(i) + "] is not finite");
+  switch (fates[id - 1]) {
+    case 'o':
+      return trial + " was already observed (each trial is observed once)";
+    case 'x':
+      return trial + " was already completed by observe(x, y) with its point";
+    case 'f':
+      return trial + " was failed with fail(id) and cannot be observed any more";
+    default:
+      return trial + " is not pending";
   }
-  if (!box_.contains(x)) fail(where, "x = " + format_vector(x) + " is outside the box");
-  if (!std::isfinite(y)) {
-    fail(where, "y is not finite (" + std::to_string(y) +
-                    "); report failed evaluations as a large finite value or skip them");
-  }
+}
+
+std::string y_not_finite(double y, const std::string& how) {
+  return "y is not finite (" + std::to_string(y) + "); " + how;
+}
+
+}  // namespace
+
+void Optimizer::complete(std::size_t index, TrialId id, double y, char fate) {
   const auto previous_best = best_index_;
-  history_.push_back(Observation{x, y});
+  history_.push_back(Observation{pending_[index], y});
   if (!best_index_ || y < history_[*best_index_].y) best_index_ = history_.size() - 1;
   try {
     do_observe(history_.back());
   } catch (...) {
-    // Keep the optimizer unchanged if the derived class rejects the observation.
     history_.pop_back();
     best_index_ = previous_best;
     throw;
   }
-  // pending() still holds x during do_observe(), so a derived class can tell a fed-back proposal
-  // from an outside observation.
-  for (auto it = pending_.begin(); it != pending_.end(); ++it) {
-    if (*it == x) {
-      pending_.erase(it);
-      break;
+  pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(index));
+  pending_ids_.erase(pending_ids_.begin() + static_cast<std::ptrdiff_t>(index));
+  fates_[id - 1] = fate;
+}
+
+void Optimizer::observe(TrialId id, double y) {
+  const std::string where = name() + "::observe(id, y)";
+  const auto it = std::find(pending_ids_.begin(), pending_ids_.end(), id);
+  if (it == pending_ids_.end()) reject(where, not_pending(id, fates_));
+  if (!std::isfinite(y)) {
+    reject(where, "trial " + std::to_string(id) + ": " +
+                      y_not_finite(y, "if the evaluation failed, call fail(" + std::to_string(id) +
+                                          ") to drop the trial"));
+  }
+  complete(static_cast<std::size_t>(it - pending_ids_.begin()), id, y, 'o');
+  if (replay_) calls_.push_back(Call{'o', {}, id, {}, y});
+}
+
+void Optimizer::observe(const Eigen::VectorXd& x, double y) {
+  const std::string where = name() + "::observe()";
+  if (x.size() != dim()) {
+    reject(where, "x has " + std::to_string(x.size()) + " dims, expected " + std::to_string(dim()));
+  }
+  for (Eigen::Index i = 0; i < x.size(); ++i) {
+    if (!std::isfinite(x[i])) reject(where, "x[" + std::to_string(i) + "] is not finite");
+  }
+  if (!box_.contains(x)) reject(where, "x = " + format_vector(x) + " is outside the box");
+  if (!std::isfinite(y)) {
+    reject(where, y_not_finite(y,
+                               "if the evaluation of a proposed trial failed, call fail(id) "
+                               "with its trial id (from ask()) to drop it; otherwise skip x"));
+  }
+  const auto it = std::find(pending_.begin(), pending_.end(), x);
+  if (it != pending_.end()) {
+    const auto index = static_cast<std::size_t>(it - pending_.begin());
+    complete(index, pending_ids_[index], y, 'x');
+  } else {
+    // A point it did not propose (warm start): recorded like any observation.
+    const auto previous_best = best_index_;
+    history_.push_back(Observation{x, y});
+    if (!best_index_ || y < history_[*best_index_].y) best_index_ = history_.size() - 1;
+    try {
+      do_observe(history_.back());
+    } catch (...) {
+      history_.pop_back();
+      best_index_ = previous_best;
+      throw;
     }
   }
+  if (replay_) calls_.push_back(Call{'x', {}, 0, x, y});
+}
+
+void Optimizer::fail(TrialId id) {
+  const std::string where = name() + "::fail(id)";
+  const auto it = std::find(pending_ids_.begin(), pending_ids_.end(), id);
+  if (it == pending_ids_.end()) reject(where, not_pending(id, fates_));
+  const auto index = static_cast<std::ptrdiff_t>(it - pending_ids_.begin());
+  do_fail(Trial{id, pending_[static_cast<std::size_t>(index)]});
+  pending_.erase(pending_.begin() + index);
+  pending_ids_.erase(pending_ids_.begin() + index);
+  fates_[id - 1] = 'f';
+  if (replay_) calls_.push_back(Call{'f', {}, id, {}, 0.0});
 }
 
 std::optional<Observation> Optimizer::best() const {
@@ -159,13 +270,238 @@ std::optional<Observation> Optimizer::best() const {
   return history_[*best_index_];
 }
 
-void Optimizer::restore_base_state(std::vector<Observation> history,
-                                   std::vector<Eigen::VectorXd> pending) {
-  history_ = std::move(history);
-  pending_ = std::move(pending);
+// ---------------------------------------------------------------------------------------------
+// Saved states: the common part (this file), then the optimizer's own part (do_save_state).
+
+namespace {
+
+constexpr const char* kStateMagic = "rnnopt-optimizer-state";
+constexpr int kStateVersion = 1;
+constexpr long long kMaxEntries = 100'000'000;
+
+}  // namespace
+
+std::string Optimizer::save_state() const {
+  StateWriter w;
+  w.tag(kStateMagic);
+  w.integer(kStateVersion);
+  w.tag("dim");
+  w.integer(dim());
+  w.tag("trials");
+  w.unsigned_integer(next_id_);
+  w.word(fates_.empty() ? "-" : fates_);
+  w.tag("history");
+  w.integer(static_cast<long long>(history_.size()));
+  for (const Observation& o : history_) {
+    w.reals(o.x);
+    w.real(o.y);
+  }
+  w.tag("pending");
+  w.integer(static_cast<long long>(pending_.size()));
+  for (std::size_t i = 0; i < pending_.size(); ++i) {
+    w.unsigned_integer(pending_ids_[i]);
+    w.reals(pending_[i]);
+  }
+  if (replay_) {
+    w.tag("calls");
+    w.integer(static_cast<long long>(calls_.size()));
+    for (const Call& c : calls_) {
+      w.word(std::string(1, c.kind));
+      switch (c.kind) {
+        case 'a':
+        case 'b':
+          w.integer(static_cast<long long>(c.trials.size()));
+          for (const Trial& t : c.trials) {
+            w.unsigned_integer(t.id);
+            w.reals(t.x);
+          }
+          break;
+        case 'o':
+          w.unsigned_integer(c.id);
+          w.real(c.y);
+          break;
+        case 'x':
+          w.reals(c.x);
+          w.real(c.y);
+          break;
+        default:  // 'f'
+          w.unsigned_integer(c.id);
+          break;
+      }
+    }
+  }
+  w.tag("state");
+  do_save_state(w);
+  w.tag("end");
+  return w.str();
+}
+
+void Optimizer::restore_state(const std::string& text) {
+  const std::string where = class_name_ + "::restore_state()";
+  StateReader r(text, where);
+  r.expect(kStateMagic);
+  if (r.integer() != kStateVersion) r.fail("unsupported state version");
+  r.expect("dim");
+  if (const long long d = r.integer(); d != dim()) {
+    r.fail("the state was saved for " + std::to_string(d) + " dims, this optimizer has " +
+           std::to_string(dim()));
+  }
+  auto check_point = [&](const Eigen::VectorXd& x, const char* what) {
+    if (!box_.contains(x))
+      r.fail(std::string("malformed saved state: a ") + what + " point lies outside the box");
+  };
+  r.expect("trials");
+  const TrialId next_id = r.unsigned_integer();
+  std::string fates = r.word();
+  if (fates == "-") fates.clear();
+  if (next_id != fates.size() + 1 || fates.find_first_not_of("poxf") != std::string::npos) {
+    r.fail("malformed saved state: bad trial record");
+  }
+  r.expect("history");
+  // Entries are appended as they are read (never preallocated from a count in the text), so a
+  // corrupt count cannot make this allocate more than the text holds.
+  std::vector<Observation> history;
+  for (std::size_t i = 0, n = r.count(kMaxEntries); i < n; ++i) {
+    Eigen::VectorXd x = r.vector(dim());
+    const double y = r.real();
+    check_point(x, "history");
+    if (!std::isfinite(y)) r.fail("malformed saved state: a history value is not finite");
+    history.push_back(Observation{std::move(x), y});
+  }
+  r.expect("pending");
+  std::vector<Eigen::VectorXd> pending;
+  std::vector<TrialId> pending_ids;
+  for (std::size_t i = 0, n = r.count(kMaxEntries); i < n; ++i) {
+    const TrialId id = r.unsigned_integer();
+    if (id == 0 || id >= next_id || fates[id - 1] != 'p' ||
+        std::find(pending_ids.begin(), pending_ids.end(), id) != pending_ids.end()) {
+      r.fail("malformed saved state: bad pending trial id " + std::to_string(id));
+    }
+    pending.push_back(r.vector(dim()));
+    check_point(pending.back(), "pending");
+    pending_ids.push_back(id);
+  }
+  if (static_cast<std::size_t>(std::count(fates.begin(), fates.end(), 'p')) != pending.size()) {
+    r.fail("malformed saved state: the pending trials do not match the trial record");
+  }
+  std::vector<Call> calls;
+  if (replay_) {
+    r.expect("calls");
+    for (std::size_t i = 0, n = r.count(kMaxEntries); i < n; ++i) {
+      Call c;
+      const std::string kind = r.word();
+      if (kind.size() != 1 || std::string("aboxf").find(kind[0]) == std::string::npos) {
+        r.fail("malformed saved state: bad call \"" + kind + "\"");
+      }
+      c.kind = kind[0];
+      switch (c.kind) {
+        case 'a':
+        case 'b':
+          for (std::size_t k = 0, m = r.count(kMaxEntries); k < m; ++k) {
+            const TrialId id = r.unsigned_integer();
+            c.trials.push_back(Trial{id, r.vector(dim())});
+          }
+          if (c.trials.empty()) r.fail("malformed saved state: an ask of no trials");
+          break;
+        case 'o':
+          c.id = r.unsigned_integer();
+          c.y = r.real();
+          break;
+        case 'x':
+          c.x = r.vector(dim());
+          c.y = r.real();
+          break;
+        default:
+          c.id = r.unsigned_integer();
+          break;
+      }
+      calls.push_back(std::move(c));
+    }
+  }
+  r.expect("state");
+  std::function<void()> commit = do_restore_state(r);
+  r.expect("end");
+  r.finish();
+
+  if (!replay_) {
+    history_ = std::move(history);
+    pending_ = std::move(pending);
+    pending_ids_ = std::move(pending_ids);
+    next_id_ = next_id;
+    fates_ = std::move(fates);
+    best_index_.reset();
+    for (std::size_t i = 0; i < history_.size(); ++i) {
+      if (!best_index_ || history_[i].y < history_[*best_index_].y) best_index_ = i;
+    }
+    commit();
+    return;
+  }
+
+  // Replay: reset, run the recorded calls again, and check that they end where the saved state
+  // did. If anything differs (other options, another library version), go back to the state
+  // before this call, which is itself restored by replay.
+  const std::string previous = save_state();
+  try {
+    commit();
+    replay(calls);
+    bool same = history_.size() == history.size() && pending_ids_ == pending_ids &&
+                next_id_ == next_id && fates_ == fates && pending_ == pending;
+    for (std::size_t i = 0; same && i < history.size(); ++i) {
+      same = history_[i].x == history[i].x && history_[i].y == history[i].y;
+    }
+    if (!same) throw std::invalid_argument("the replayed calls end in another state");
+  } catch (const std::exception& e) {
+    const std::string why = e.what();
+    try {
+      restore_state(previous);
+    } catch (const std::exception& again) {
+      throw std::logic_error(
+          where + ": internal error, the previous state could not be restored: " + again.what());
+    }
+    reject(where,
+           "the state cannot be replayed on this optimizer (saved with other options "
+           "or another library version?): " +
+               why);
+  }
+}
+
+void Optimizer::replay(const std::vector<Call>& calls) {
+  history_.clear();
+  pending_.clear();
+  pending_ids_.clear();
   best_index_.reset();
-  for (std::size_t i = 0; i < history_.size(); ++i) {
-    if (!best_index_ || history_[i].y < history_[*best_index_].y) best_index_ = i;
+  next_id_ = 1;
+  fates_.clear();
+  calls_.clear();
+  for (std::size_t k = 0; k < calls.size(); ++k) {
+    const Call& c = calls[k];
+    const std::string at = "call " + std::to_string(k + 1) + " of " + std::to_string(calls.size());
+    switch (c.kind) {
+      case 'a':
+      case 'b': {
+        std::vector<Trial> got;
+        if (c.kind == 'a') {
+          got.push_back(ask());
+        } else {
+          got = ask_batch(static_cast<int>(c.trials.size()));
+        }
+        for (std::size_t i = 0; i < got.size(); ++i) {
+          if (got[i].id != c.trials[i].id || got[i].x != c.trials[i].x) {
+            throw std::invalid_argument(at + " proposed another point");
+          }
+        }
+        break;
+      }
+      case 'o':
+        observe(c.id, c.y);
+        break;
+      case 'x':
+        observe(c.x, c.y);
+        break;
+      default:
+        fail(c.id);
+        break;
+    }
   }
 }
 

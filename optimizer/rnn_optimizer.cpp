@@ -3,18 +3,22 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <functional>
+#include <memory>
 #include <stdexcept>
 
 #include "optimizer/internal/acq_network.h"
 #include "optimizer/internal/network.h"
 #include "optimizer/internal/session.h"
-#include "optimizer/internal/state_io.h"
+#include "optimizer/state_io.h"
 
 namespace rnnopt {
 namespace {
 
 constexpr const char* kStateMagic = "rnnopt-rnn-optimizer-state";
-constexpr int kStateVersion = 2;  // 2: the session's best_x
+// 2: the session's best_x; 3: history and pending trials (with ids) moved to the common part
+// written by Optimizer::save_state().
+constexpr int kStateVersion = 3;
 
 }  // namespace
 
@@ -362,23 +366,14 @@ std::vector<long long> model_signature(const Model& model, int d) {
 
 }  // namespace
 
-std::string RnnOptimizer::save_state() const {
-  internal::StateWriter w;
+void RnnOptimizer::do_save_state(StateWriter& w) const {
+  // History and pending trials are in the common part (Optimizer::save_state()).
   w.tag(kStateMagic);
   w.integer(kStateVersion);
   w.tag("model");
   const auto sig = model_signature(*model_, dim());
   w.integer(static_cast<long long>(sig.size()));
   for (long long v : sig) w.integer(v);
-  w.tag("history");
-  w.integer(static_cast<long long>(history().size()));
-  for (const Observation& o : history()) {
-    w.reals(o.x);
-    w.real(o.y);
-  }
-  w.tag("pending");
-  w.integer(static_cast<long long>(pending().size()));
-  for (const Eigen::VectorXd& x : pending()) w.reals(x);
   if (acq_) {
     // The history is re-fed into the features on restore; the LSTM state is stored as is.
     w.tag("rng");
@@ -390,8 +385,7 @@ std::string RnnOptimizer::save_state() const {
       w.reals(ls.concat[l]);
       w.reals(ls.c[l]);
     }
-    w.tag("end");
-    return w.str();
+    return;
   }
   const State& s = *state_;
   w.tag("rng");
@@ -430,12 +424,9 @@ std::string RnnOptimizer::save_state() const {
   w.tag("ready");
   w.integer(static_cast<long long>(s.ready.size()));
   for (const Eigen::VectorXd& x : s.ready) w.reals(x);
-  w.tag("end");
-  return w.str();
 }
 
-void RnnOptimizer::restore_state(const std::string& text) {
-  internal::StateReader r(text, "RnnOptimizer::restore_state()");
+std::function<void()> RnnOptimizer::do_restore_state(StateReader& r) {
   r.expect(kStateMagic);
   if (r.integer() != kStateVersion) r.fail("unsupported state version");
   r.expect("model");
@@ -447,81 +438,56 @@ void RnnOptimizer::restore_state(const std::string& text) {
     if (r.integer() != v) r.fail("the state was saved with another model or dimension");
   }
   const int d = dim();
-  auto read_vector = [&](Eigen::Index n) {
-    Eigen::VectorXd v(n);
-    r.reals(v.data(), n);
-    return v;
-  };
-  auto count = [&](long long limit) {
-    const long long n = r.integer();
-    if (n < 0 || n > limit) r.fail("malformed saved state: bad count " + std::to_string(n));
-    return static_cast<std::size_t>(n);
-  };
-  r.expect("history");
-  // Entries are appended as they are read (never preallocated from a count in the text), so a
-  // corrupt count cannot make this allocate more than the text holds.
-  std::vector<Observation> history;
-  for (std::size_t i = 0, n = count(100'000'000); i < n; ++i) {
-    Eigen::VectorXd x = read_vector(d);
-    const double y = r.real();
-    history.push_back(Observation{std::move(x), y});
-  }
-  r.expect("pending");
-  std::vector<Eigen::VectorXd> pending;
-  for (std::size_t i = 0, n = count(100'000'000); i < n; ++i) pending.push_back(read_vector(d));
 
   if (acq_) {
-    AcqState a(*model_, box(), 0);
+    auto a = std::make_shared<AcqState>(*model_, box(), 0);
     r.expect("rng");
     try {
-      a.rng.set_state(r.text());
+      a->rng.set_state(r.text());
     } catch (const std::invalid_argument&) {
       r.fail("malformed generator state");
     }
     r.expect("acq");
-    a.fallbacks = static_cast<int>(count(1'000'000'000));
-    internal::LstmState& ls = a.run.lstm_state();
+    a->fallbacks = static_cast<int>(r.count(1'000'000'000));
+    internal::LstmState& ls = a->run.lstm_state();
     for (std::size_t l = 0; l < ls.concat.size(); ++l) {
       r.reals(ls.concat[l].data(), ls.concat[l].size());
       r.reals(ls.c[l].data(), ls.c[l].size());
     }
-    r.expect("end");
-    for (const Observation& o : history) {
-      if (!box().contains(o.x) || !std::isfinite(o.y)) r.fail("malformed saved state: bad history");
-      a.run.replay(a.to_canonical(o.x), o.y);
-    }
-    restore_base_state(std::move(history), std::move(pending));
-    *acq_ = std::move(a);
-    return;
+    // The features are rebuilt from the restored history (checked in the box by the base class).
+    return [this, a] {
+      for (const Observation& o : history()) a->run.replay(a->to_canonical(o.x), o.y);
+      *acq_ = std::move(*a);
+    };
   }
-  State s(*model_, box(), options_, 0);
+  auto s = std::make_shared<State>(*model_, box(), options_, 0);
   r.expect("rng");
   try {
-    s.rng.set_state(r.text());
+    s->rng.set_state(r.text());
   } catch (const std::invalid_argument&) {
     r.fail("malformed generator state");
   }
   r.expect("counters");
-  s.fallbacks = static_cast<int>(count(1'000'000'000));
-  s.restarts = static_cast<int>(count(1'000'000'000));
-  s.fresh = r.integer() != 0;
+  s->fallbacks = static_cast<int>(r.count(1'000'000'000));
+  s->restarts = static_cast<int>(r.count(1'000'000'000));
+  s->fresh = r.integer() != 0;
   r.expect("zoom");
-  s.zoom = Box{read_vector(d), read_vector(d)};
+  s->zoom = Box{r.vector(d), r.vector(d)};
   try {
-    s.zoom.validate("zoom box");
+    s->zoom.validate("zoom box");
   } catch (const std::invalid_argument& e) {
     r.fail(std::string("malformed saved state: ") + e.what());
   }
   r.expect("session");
-  s.session.set_steps(static_cast<int>(count(1'000'000'000)));
+  s->session.set_steps(static_cast<int>(r.count(1'000'000'000)));
   internal::YNormaliser::Stats stats;
-  stats.count = static_cast<long>(count(1'000'000'000));
+  stats.count = static_cast<long>(r.count(1'000'000'000));
   stats.mean = r.real();
   stats.m2 = r.real();
   stats.min = r.real();
-  s.session.normaliser().set_stats(stats);
-  r.reals(s.session.best_x().data(), s.session.best_x().size());
-  internal::NetworkState& ns = s.session.state();
+  s->session.normaliser().set_stats(stats);
+  r.reals(s->session.best_x().data(), s->session.best_x().size());
+  internal::NetworkState& ns = s->session.state();
   for (std::size_t l = 0; l < ns.lstm.concat.size(); ++l) {
     r.reals(ns.lstm.concat[l].data(), ns.lstm.concat[l].size());
     r.reals(ns.lstm.c[l].data(), ns.lstm.c[l].size());
@@ -538,13 +504,9 @@ void RnnOptimizer::restore_state(const std::string& text) {
   }
   r.reals(ns.output.data(), ns.output.size());
   r.expect("ready");
-  const std::size_t ready = count(1'000'000);
-  for (std::size_t i = 0; i < ready; ++i) s.ready.push_back(read_vector(d));
-  r.expect("end");
-
-  // Everything parsed: commit.
-  restore_base_state(std::move(history), std::move(pending));
-  *state_ = std::move(s);
+  const std::size_t ready = r.count(1'000'000);
+  for (std::size_t i = 0; i < ready; ++i) s->ready.push_back(r.vector(d));
+  return [this, s] { *state_ = std::move(*s); };
 }
 
 }  // namespace rnnopt

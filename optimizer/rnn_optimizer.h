@@ -19,6 +19,7 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -175,10 +176,11 @@ struct RnnOptimizerOptions {
 // arrives, also for points it did not propose (warm start), as (x in the canonical box, normalised
 // y); each fed observation is one network step and yields the network's next query.
 // - Sequential models (parallel_workers == 1): propose() returns the network's latest query. When
-//   points are pending (proposed, not yet observed), the proposal comes from a copy of the state
-//   that is fed each pending point, oldest first, with a constant lie (the best observed y, or 0
-//   before any observation); propose_batch(n) continues that copy for n points. The real state
-//   only ever sees real observations.
+//   points are pending (proposed, not yet observed or failed), the proposal comes from a copy of
+//   the state that is fed each pending point, oldest first, with a constant lie (the best observed
+//   y, or 0 before any observation); propose_batch(n) continues that copy for n points. The real
+//   state only ever sees real observations; a failed trial (fail(id)) is no longer pending, so it
+//   is no longer fed to the copy.
 // - Parallel models (parallel_workers == N > 1): the paper's scheme. The first N steps are fed
 //   dummies and give N queries; each observation fed gives one more. Ready queries wait in a queue
 //   (at most N, the oldest dropped first) and proposals take the oldest. When the queue is empty
@@ -206,13 +208,11 @@ class RnnOptimizer final : public Optimizer {
   // The box of the current segment: box() until the first restart.
   Box zoom_box() const;
 
-  // The whole state (history, pending points, recurrent state, DNC memory, y statistics, queue,
-  // generator, counters) as text. An optimizer built with the same model, box and options and
-  // given this state by restore_state() proposes exactly what this one would.
-  std::string save_state() const;
-  // Throws std::invalid_argument("RnnOptimizer::restore_state(): ...") if the text is malformed or
-  // was saved with another model shape or dimension; the optimizer is then unchanged.
-  void restore_state(const std::string& state);
+  // save_state() / restore_state() (Optimizer) carry, besides the history and the pending
+  // trials, the recurrent state, DNC memory, y statistics, queue, generator and counters. An
+  // optimizer built with the same model, box and options (any seed) and given the state by
+  // restore_state() proposes exactly what this one would; a state saved with another model shape
+  // or dimension is refused ("... another model or dimension"), the optimizer then unchanged.
 
  private:
   struct State;
@@ -222,6 +222,8 @@ class RnnOptimizer final : public Optimizer {
   std::vector<Eigen::VectorXd> do_propose_batch(int n) override;
   void do_observe(const Observation& obs) override;
   std::string do_name() const override;
+  void do_save_state(StateWriter& w) const override;
+  std::function<void()> do_restore_state(StateReader& r) override;
 
   std::shared_ptr<const Model> model_;
   RnnOptimizerOptions options_;

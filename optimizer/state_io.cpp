@@ -1,10 +1,10 @@
-#include "optimizer/internal/state_io.h"
+#include "optimizer/state_io.h"
 
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
 
-namespace rnnopt::internal {
+namespace rnnopt {
 
 void StateWriter::real(double v) {
   char buf[64];
@@ -36,6 +36,28 @@ long long StateReader::integer() {
   return v;
 }
 
+std::uint64_t StateReader::unsigned_integer() {
+  const std::string t = token();
+  char* end = nullptr;
+  const unsigned long long v = std::strtoull(t.c_str(), &end, 10);
+  if (end == t.c_str() || *end != '\0' || t[0] == '-')
+    fail("malformed saved state: \"" + t + "\" is not an unsigned integer");
+  return static_cast<std::uint64_t>(v);
+}
+
+std::size_t StateReader::count(long long limit) {
+  const long long n = integer();
+  if (n < 0 || n > limit) fail("malformed saved state: bad count " + std::to_string(n));
+  return static_cast<std::size_t>(n);
+}
+
+std::string StateReader::word() { return token(); }
+
+void StateReader::finish() {
+  std::string extra;
+  if (is_ >> extra) fail("malformed saved state: \"" + extra + "\" after the end");
+}
+
 double StateReader::real() {
   const std::string t = token();
   char* end = nullptr;
@@ -54,4 +76,4 @@ std::string StateReader::text() {
   return s;
 }
 
-}  // namespace rnnopt::internal
+}  // namespace rnnopt

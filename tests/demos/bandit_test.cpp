@@ -7,6 +7,7 @@
 #include "demos/model_picker.h"
 #include "demos/thompson.h"
 #include "tests/demos/demo_test_util.h"
+#include "tests/support/conformance.h"
 
 using rnnopt::test::TempDir;
 
@@ -92,6 +93,20 @@ TEST_CASE("thompson sampling: proposals in the box, reproducible, concentrate ne
   bad.num_candidates = 0;
   CHECK_THROWS_WITH(rnnopt::demos::ThompsonSampling(box, bad, 1),
                     Catch::Contains("num_candidates"));
+}
+
+TEST_CASE("thompson sampling: trial ids and saved states as every optimizer's") {
+  // Not the whole conformance test: a Thompson draw may pick the same observed point twice, so
+  // its batches need not be distinct.
+  auto make = [](const rnnopt::Box& box, std::uint64_t seed) {
+    rnnopt::demos::ThompsonOptions o;
+    o.num_candidates = 64;
+    return std::make_unique<rnnopt::demos::ThompsonSampling>(box, o, seed);
+  };
+  const rnnopt::Box box = rnnopt::test::conformance_detail::test_box();
+  const std::uint64_t seed = rnnopt::test::seed("thompson trials", 31);
+  rnnopt::test::check_trials(make, box, seed);
+  rnnopt::test::check_state_roundtrip(make, box, seed, 14);
 }
 
 TEST_CASE("bandit demo at a tiny size: files well formed, GP methods beat random") {

@@ -80,6 +80,47 @@ TEST_CASE("RnnOptimizer (parallel DNC, restart policy) conforms", "[optimizer][r
   });
 }
 
+TEST_CASE("A failed trial is no longer fed to the constant liar", "[optimizer][rnn][trials]") {
+  // Sequential LSTM: pending trials are fed to a copy of the state with the lie. The network is
+  // deterministic, so once a trial fails the proposals are those of a run in which it was never
+  // asked.
+  const auto model = model_of(lstm_spec(2), 41);
+  const Box box = Box::canonical(2);
+  auto run = [&] {
+    auto opt = std::make_unique<RnnOptimizer>(model, box, RnnOptimizerOptions{}, 5);
+    for (int t = 0; t < 4; ++t) {
+      const rnnopt::Trial trial = opt->ask();
+      opt->observe(trial.id, quadratic(trial.x));
+    }
+    return opt;
+  };
+  auto control = run();
+  const auto control_batch = control->ask_batch(3);
+  REQUIRE(control_batch[1].x != control_batch[2].x);
+
+  // [a1, a2, a3]; a2 and a3 fail: the next proposal continues from a1's lie alone, i.e. it is a2.
+  auto a = run();
+  const auto batch = a->ask_batch(3);
+  for (int i = 0; i < 3; ++i) CHECK(batch[i].x == control_batch[i].x);
+  a->fail(batch[2].id);
+  a->fail(batch[1].id);
+  const rnnopt::Trial next = a->ask();
+  CHECK(next.id == 5 + 3);
+  CHECK(next.x == batch[1].x);
+  // Had the failed trials still been fed, the next point would follow a3 (the control's 4th).
+  const rnnopt::Trial control_next = control->ask();
+  CHECK(control_next.x != next.x);
+
+  // Every pending trial failed: the real state's own query again, as before the batch.
+  auto b = run();
+  const auto first = b->ask_batch(2);
+  b->fail(first[0].id);
+  b->fail(first[1].id);
+  CHECK(b->ask().x == first[0].x);
+  // The network's real state saw no lies and no failures.
+  CHECK(b->network_steps() == a->network_steps());
+}
+
 TEST_CASE("RnnOptimizer rejects a model, box or options that do not fit", "[optimizer][rnn]") {
   const auto model = model_of(lstm_spec(2), 1);
   const Box box2 = Box::canonical(2);

@@ -5,6 +5,14 @@
 // box, non-finite x or y, batch size < 1) leaving the optimizer unchanged, batch proposals
 // distinct and pending until observed (in any order), observations of points it did not propose
 // (warm start), and best() = the lowest y (earliest on ties).
+// Trials (check_trials): ids unique and increasing; pending trials that fail, arrive out of order,
+// arrive twice or with an unknown id (a clear error naming the id, nothing changed), or never
+// arrive (the optimizer goes on around them, and they can still be observed much later).
+// Saved states (check_state_roundtrip): a random script of calls (ask, ask_batch, observe by id
+// in any order, observe(x, y), fail, outside points) from a printed seed; at a random step the
+// state is saved and restored into a fresh optimizer built with another seed; both then run the
+// same calls and must propose exactly the same points with the same ids; malformed states are
+// refused with a message naming restore_state() and leave the optimizer unchanged.
 //
 //   TEST_CASE("RandomSearch conforms", "[conformance]") {
 //     rnnopt::test::check_conformance(
@@ -29,6 +37,7 @@
 #include <vector>
 
 #include "optimizer/optimizer.h"
+#include "optimizer/random.h"
 #include "tests/support/seed.h"
 
 namespace rnnopt::test {
@@ -39,6 +48,7 @@ struct ConformanceOptions {
   int warm_start = 5;                         // outside observations fed before the first proposal
   bool check_different_seeds_differ = false;  // some optimizers start deterministically
   std::uint64_t seed = 1234;
+  int state_calls = 14;  // length of the random call script of the save/restore check
 };
 
 namespace conformance_detail {
@@ -88,7 +98,205 @@ void require_rejects(F&& f, const std::vector<std::string>& fragments) {
   CHECK(thrown);
 }
 
+// Calls f, requires a std::invalid_argument naming the trial id (and every fragment).
+template <class F>
+void require_rejects_id(F&& f, TrialId id, std::vector<std::string> fragments) {
+  fragments.push_back("trial " + std::to_string(id));
+  require_rejects(std::forward<F>(f), fragments);
+}
+
+// Ids of the pending trials, oldest first.
+inline std::vector<TrialId> pending_ids(const Optimizer& opt) {
+  std::vector<TrialId> ids;
+  for (const Trial& t : opt.pending_trials()) ids.push_back(t.id);
+  return ids;
+}
+
+// The pending trials, their ids and their points, and the history must agree between a and b.
+inline void require_same_state(const Optimizer& a, const Optimizer& b) {
+  REQUIRE(pending_ids(a) == pending_ids(b));
+  REQUIRE(a.pending() == b.pending());
+  REQUIRE(a.history().size() == b.history().size());
+  for (std::size_t i = 0; i < a.history().size(); ++i) {
+    REQUIRE(a.history()[i].x == b.history()[i].x);
+    REQUIRE(a.history()[i].y == b.history()[i].y);
+  }
+}
+
+// One call of a random script, chosen by `rng` from what is possible in `opt`'s state; applied
+// identically to every optimizer in `opts` (their proposals must agree exactly).
+inline void random_call(Rng& rng, const std::vector<Optimizer*>& opts, const Box& box) {
+  Optimizer& first = *opts.front();
+  const auto pending = first.pending_trials();
+  const double u = rng.uniform();
+  if (pending.empty() || u < 0.3) {
+    // Ask: one trial or a small batch.
+    const int n = rng.bernoulli(0.3) ? 2 + static_cast<int>(rng.uniform_int(2)) : 1;
+    std::vector<std::vector<Trial>> got;
+    for (Optimizer* o : opts)
+      got.push_back(n == 1 ? std::vector<Trial>{o->ask()} : o->ask_batch(n));
+    for (std::size_t k = 1; k < got.size(); ++k) {
+      REQUIRE(got[k].size() == got[0].size());
+      for (std::size_t i = 0; i < got[0].size(); ++i) {
+        INFO("trial " << got[0][i].id);
+        REQUIRE(got[k][i].id == got[0][i].id);
+        REQUIRE(got[k][i].x == got[0][i].x);
+      }
+    }
+    for (const Trial& t : got[0]) REQUIRE(box.contains(t.x));
+  } else if (u < 0.75) {
+    // Observe a pending trial (any of them: out of order) by id.
+    const Trial& t = pending[rng.uniform_int(pending.size())];
+    const double y = test_function(t.x);
+    for (Optimizer* o : opts) o->observe(t.id, y);
+  } else if (u < 0.85) {
+    // Fail a pending trial.
+    const Trial& t = pending[rng.uniform_int(pending.size())];
+    for (Optimizer* o : opts) o->fail(t.id);
+  } else if (u < 0.93) {
+    // The plain-vector protocol: observe(x, y) with a pending point.
+    const Trial& t = pending[rng.uniform_int(pending.size())];
+    const double y = test_function(t.x);
+    for (Optimizer* o : opts) o->observe(t.x, y);
+  } else {
+    // A point it did not propose.
+    Eigen::VectorXd v(box.dim());
+    for (int j = 0; j < box.dim(); ++j) v[j] = rng.uniform();
+    const Eigen::VectorXd x = box.from_unit(v);
+    for (Optimizer* o : opts) o->observe(x, test_function(x));
+  }
+}
+
 }  // namespace conformance_detail
+
+// Trial ids: fail, out of order, twice, unknown, never.
+template <class Factory>
+void check_trials(Factory& make, const Box& box, std::uint64_t seed) {
+  using namespace conformance_detail;
+  auto opt = make(box, seed);
+  INFO("optimizer " << opt->name() << ": trials");
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+
+  // Unknown ids before anything was asked.
+  require_rejects_id([&] { opt->observe(TrialId{1}, 1.0); }, 1, {"observe", "unknown"});
+  require_rejects_id([&] { opt->fail(TrialId{0}); }, 0, {"fail", "unknown"});
+
+  // Ids are 1, 2, 3, ... in the order handed out, also across ask(), ask_batch() and propose().
+  const Trial first = opt->ask();
+  CHECK(first.id == 1);
+  CHECK(box.contains(first.x));
+  const std::vector<Trial> batch = opt->ask_batch(3);
+  REQUIRE(batch.size() == 3);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    CHECK(batch[i].id == first.id + 1 + i);
+    CHECK(box.contains(batch[i].x));
+  }
+  const Eigen::VectorXd plain = opt->propose();
+  CHECK(pending_ids(*opt) == std::vector<TrialId>{1, 2, 3, 4, 5});
+  CHECK(opt->pending().back() == plain);
+
+  // A non-finite value is refused, pointing at fail(id); nothing changes.
+  require_rejects_id([&] { opt->observe(batch[0].id, nan); }, batch[0].id,
+                     {"y is not finite", "fail(" + std::to_string(batch[0].id) + ")"});
+  require_rejects([&] { opt->observe(batch[0].x, nan); }, {"y is not finite", "fail(id)"});
+  CHECK(opt->pending().size() == 5);
+  CHECK(opt->history().empty());
+
+  // Failed: no longer pending, nothing recorded; it can be neither observed nor failed again.
+  opt->fail(batch[1].id);
+  CHECK(pending_ids(*opt) == std::vector<TrialId>{1, 2, 4, 5});
+  CHECK(opt->history().empty());
+  require_rejects_id([&] { opt->observe(batch[1].id, 1.0); }, batch[1].id, {"observe", "fail"});
+  require_rejects_id([&] { opt->fail(batch[1].id); }, batch[1].id, {"fail"});
+
+  // Out of order: the last trial first, then an earlier one.
+  opt->observe(batch[2].id, test_function(batch[2].x));
+  opt->observe(batch[0].id, test_function(batch[0].x));
+  CHECK(pending_ids(*opt) == std::vector<TrialId>{1, 5});
+  REQUIRE(opt->history().size() == 2);
+  CHECK(opt->history()[0].x == batch[2].x);
+  CHECK(opt->history()[1].x == batch[0].x);
+  CHECK(opt->best()->y == std::min(test_function(batch[0].x), test_function(batch[2].x)));
+
+  // Twice: a clear error naming the id; the optimizer is unchanged.
+  require_rejects_id([&] { opt->observe(batch[0].id, 0.0); }, batch[0].id,
+                     {"observe", "already observed"});
+  require_rejects_id([&] { opt->fail(batch[0].id); }, batch[0].id, {"fail", "already observed"});
+  // Unknown: an id never handed out.
+  require_rejects_id([&] { opt->observe(TrialId{1000}, 0.0); }, 1000, {"observe", "unknown"});
+  CHECK(opt->history().size() == 2);
+  CHECK(opt->pending().size() == 2);
+
+  // The plain-vector call completes the pending trial with that point.
+  opt->observe(plain, test_function(plain));
+  CHECK(pending_ids(*opt) == std::vector<TrialId>{1});
+  require_rejects_id([&] { opt->observe(TrialId{5}, 0.0); }, 5, {"already completed"});
+
+  // Never arrives: trial 1 stays pending while the optimizer goes on (also failing some), and can
+  // still be observed at the end.
+  for (int t = 0; t < 4; ++t) {
+    const Trial next = opt->ask();
+    CHECK(box.contains(next.x));
+    CHECK(next.id == 6 + static_cast<TrialId>(t));
+    if (t == 2) {
+      opt->fail(next.id);
+    } else {
+      opt->observe(next.id, test_function(next.x));
+    }
+    CHECK(pending_ids(*opt) == std::vector<TrialId>{1});
+  }
+  const std::vector<Trial> more = opt->ask_batch(2);
+  for (const Trial& t : more) CHECK(box.contains(t.x));
+  for (const Trial& t : more) opt->fail(t.id);
+  CHECK(pending_ids(*opt) == std::vector<TrialId>{1});
+  opt->observe(first.id, test_function(first.x));
+  CHECK(opt->pending().empty());
+  CHECK(opt->history().size() == 7);
+  const Trial last = opt->ask();
+  CHECK(last.id == 12);
+  CHECK(box.contains(last.x));
+}
+
+// Save at a random step, restore into a fresh optimizer (another seed), identical continuation.
+template <class Factory>
+void check_state_roundtrip(Factory& make, const Box& box, std::uint64_t seed, int calls) {
+  using namespace conformance_detail;
+  Rng script(derive_seed(seed, 77));
+  const int save_at = static_cast<int>(script.uniform_int(static_cast<std::uint64_t>(calls) + 1));
+  auto a = make(box, seed);
+  INFO("optimizer " << a->name() << ": state saved after call " << save_at << " of " << calls);
+  for (int k = 0; k < save_at; ++k) random_call(script, {a.get()}, box);
+  const std::string saved = a->save_state();
+
+  // Malformed states are refused with a clear message, changing nothing.
+  {
+    auto c = make(box, seed + 5);
+    require_rejects([&] { c->restore_state("garbage"); }, {"restore_state()"});
+    require_rejects([&] { c->restore_state(saved.substr(0, saved.size() / 2)); },
+                    {"restore_state()"});
+    require_rejects([&] { c->restore_state(saved + " extra"); }, {"restore_state()"});
+    CHECK(c->history().empty());
+    CHECK(c->pending().empty());
+    CHECK(c->save_state() == make(box, seed + 5)->save_state());
+  }
+
+  auto b = make(box, seed + 1000);
+  b->restore_state(saved);
+  CHECK(b->save_state() == saved);
+  require_same_state(*a, *b);
+  // The restored optimizer accepts the ids of the trials pending at save time (random_call picks
+  // among them), and continues exactly as the original.
+  for (int k = save_at; k < calls + 4; ++k) {
+    random_call(script, {a.get(), b.get()}, box);
+    require_same_state(*a, *b);
+  }
+  const Trial ta = a->ask();
+  const Trial tb = b->ask();
+  CHECK(ta.id == tb.id);
+  CHECK(ta.x == tb.x);
+  REQUIRE(a->best().has_value() == b->best().has_value());
+  if (a->best()) CHECK(a->best()->y == b->best()->y);
+}
 
 template <class Factory>
 void check_conformance(Factory make, const ConformanceOptions& options = {}) {
@@ -226,6 +434,10 @@ void check_conformance(Factory make, const ConformanceOptions& options = {}) {
       CHECK(differ);
     }
   }
+
+  check_trials(make, box, seed);
+  check_state_roundtrip(make, box, rnnopt::test::seed("conformance state", seed + 1),
+                        options.state_calls);
 }
 
 }  // namespace rnnopt::test
