@@ -14,6 +14,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -110,17 +111,73 @@ Eigen::VectorXd to_vector(const DoubleArray& a) {
   return v;
 }
 
-py::object ask(PyOptimizer& self, int n) {
+// ask(n=1, ids=False): the point(s); with ids, (id, x) for n == 1 and (list of ids, X) otherwise.
+py::object ask(PyOptimizer& self, int n, bool ids) {
   if (n == 1) {
-    Eigen::VectorXd x = self.locked([](rnnopt::Optimizer& o) { return o.propose(); });
-    return vector_to_array(x);
+    rnnopt::Trial t = self.locked([](rnnopt::Optimizer& o) { return o.ask(); });
+    py::object x = vector_to_array(t.x);
+    return ids ? py::object(py::make_tuple(t.id, x)) : x;
   }
-  auto xs = self.locked([n](rnnopt::Optimizer& o) { return o.propose_batch(n); });
-  return rows_to_array(xs, self.opt->dim());
+  auto trials = self.locked([n](rnnopt::Optimizer& o) { return o.ask_batch(n); });
+  std::vector<Eigen::VectorXd> xs;
+  py::list id_list;
+  for (auto& t : trials) {
+    id_list.append(t.id);
+    xs.push_back(std::move(t.x));
+  }
+  py::object X = rows_to_array(xs, self.opt->dim());
+  return ids ? py::object(py::make_tuple(id_list, X)) : X;
 }
 
-// tell(x, y): one point (x of shape (d,), y a number) or several (x of shape (n, d), y of n).
-void tell(PyOptimizer& self, const py::object& x_obj, const py::object& y_obj) {
+// tell(id=..., y=...): one trial id and a number, or a sequence of ids and as many numbers (all
+// or none, like tell(X, y)).
+void tell_ids(PyOptimizer& self, const py::object& id_obj, const py::object& y_obj) {
+  std::vector<rnnopt::TrialId> ids;
+  if (py::isinstance<py::int_>(id_obj)) {
+    ids.push_back(id_obj.cast<rnnopt::TrialId>());
+  } else {
+    try {
+      ids = id_obj.cast<std::vector<rnnopt::TrialId>>();
+    } catch (const py::cast_error&) {
+      throw std::invalid_argument("rnnopt.tell(): id must be a trial id or a sequence of them");
+    }
+  }
+  DoubleArray y = DoubleArray::ensure(y_obj);
+  if (!y || y.ndim() > 1 || static_cast<std::size_t>(y.size()) != ids.size()) {
+    throw std::invalid_argument("rnnopt.tell(): one y per trial id is needed");
+  }
+  std::vector<double> ys(y.data(), y.data() + y.size());
+  self.locked([&](rnnopt::Optimizer& o) {
+    // All or nothing: a bad entry (not pending, repeated, non-finite y) throws first, alone.
+    std::vector<rnnopt::TrialId> pending;
+    for (const auto& t : o.pending_trials()) pending.push_back(t.id);
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      const bool repeated = std::find(ids.begin(), ids.begin() + i, ids[i]) != ids.begin() + i;
+      const bool is_pending = std::find(pending.begin(), pending.end(), ids[i]) != pending.end();
+      if (repeated || !is_pending || !std::isfinite(ys[i])) {
+        if (repeated) {
+          throw std::invalid_argument("rnnopt.tell(): trial " + std::to_string(ids[i]) +
+                                      " appears twice");
+        }
+        o.observe(ids[i], ys[i]);
+      }
+    }
+    for (std::size_t i = 0; i < ids.size(); ++i) o.observe(ids[i], ys[i]);
+    return 0;
+  });
+}
+
+// tell(x, y): one point (x of shape (d,), y a number) or several (x of shape (n, d), y of n);
+// tell(id=..., y=...): trials by id (tell_ids).
+void tell(PyOptimizer& self, const py::object& x_obj, const py::object& y_obj,
+          const py::object& id_obj) {
+  if (y_obj.is_none()) throw std::invalid_argument("rnnopt.tell(): y is required");
+  if (!id_obj.is_none()) {
+    if (!x_obj.is_none()) throw std::invalid_argument("rnnopt.tell(): give x or id, not both");
+    tell_ids(self, id_obj, y_obj);
+    return;
+  }
+  if (x_obj.is_none()) throw std::invalid_argument("rnnopt.tell(): x (or id=) is required");
   DoubleArray x = DoubleArray::ensure(x_obj);
   DoubleArray y = DoubleArray::ensure(y_obj);
   if (!x || !y) throw std::invalid_argument("rnnopt.tell(): x and y must be numeric");
@@ -242,13 +299,56 @@ PYBIND11_MODULE(_rnnopt, m) {
 
   py::class_<PyOptimizer>(m, "Optimizer",
                           "Base class of every rnnopt optimizer: ask/tell minimisation in a box.")
-      .def("ask", &ask, py::arg("n") = 1,
+      .def("ask", &ask, py::arg("n") = 1, py::kw_only(), py::arg("ids") = false,
            "The next point to evaluate, shape (d,); with n > 1, n points for parallel workers, "
-           "shape (n, d). Proposed points stay pending until told.")
-      .def("tell", &tell, py::arg("x"), py::arg("y"),
+           "shape (n, d). Proposed points stay pending until told (or failed). With ids=True, "
+           "(id, x), or (list of ids, X) for n > 1: tell(id=..., y=...) and fail(id) take them.")
+      .def("tell", &tell, py::arg("x") = py::none(), py::arg("y") = py::none(), py::kw_only(),
+           py::arg("id") = py::none(),
            "Reports f(x) = y (minimised): x of shape (d,) and a number, or x of shape (n, d) and n "
            "values (told in order, all or none). x must lie in the "
-           "bounds and y be finite, else ValueError.")
+           "bounds and y be finite, else ValueError. tell(id=i, y=v) reports the trial i of "
+           "ask(ids=True) (or ids and as many values); a trial told twice, failed or unknown "
+           "raises ValueError naming the id.")
+      .def(
+          "fail",
+          [](PyOptimizer& self, rnnopt::TrialId id) {
+            self.locked([id](rnnopt::Optimizer& o) {
+              o.fail(id);
+              return 0;
+            });
+          },
+          py::arg("id"),
+          "Drops the pending trial id (its evaluation failed or was abandoned); ValueError if it "
+          "is not pending.")
+      .def_property_readonly(
+          "pending_ids",
+          [](PyOptimizer& self) {
+            auto trials = self.locked([](rnnopt::Optimizer& o) { return o.pending_trials(); });
+            std::vector<rnnopt::TrialId> ids;
+            for (const auto& t : trials) ids.push_back(t.id);
+            return ids;
+          },
+          "Ids of the pending trials, in the order of pending.")
+      .def(
+          "save_state",
+          [](PyOptimizer& self) {
+            return py::bytes(self.locked([](rnnopt::Optimizer& o) { return o.save_state(); }));
+          },
+          "The whole state as bytes (history, pending trials and their ids, the optimizer's own "
+          "state); restore_state() on an optimizer of the same kind built with the same bounds "
+          "and options continues exactly.")
+      .def(
+          "restore_state",
+          [](PyOptimizer& self, const py::object& state) {
+            std::string s = py::isinstance<py::str>(state) ? state.cast<std::string>()
+                                                           : std::string(state.cast<py::bytes>());
+            self.locked([&](rnnopt::Optimizer& o) {
+              o.restore_state(s);
+              return 0;
+            });
+          },
+          py::arg("state"), "Replaces the state by one from save_state(); ValueError if malformed.")
       .def_property_readonly("best", &best, "(x, y) with the lowest y so far, or None.")
       .def_property_readonly("history", &history,
                              "(X, y): every observation in the order told, shapes (t, d), (t,).")
@@ -288,25 +388,6 @@ PYBIND11_MODULE(_rnnopt, m) {
            }),
            py::arg("model"), py::arg("bounds"), py::arg("horizon") = 0, py::arg("seed") = 0,
            py::arg("past_horizon") = "restart", py::arg("segment_steps") = 0)
-      .def(
-          "save_state",
-          [](PyRnnOptimizer& self) {
-            return py::bytes(
-                self.locked([&](rnnopt::Optimizer&) { return self.rnn().save_state(); }));
-          },
-          "The whole state as bytes; restore_state() on an optimizer built with the same model, "
-          "bounds and options continues exactly.")
-      .def(
-          "restore_state",
-          [](PyRnnOptimizer& self, const py::object& state) {
-            std::string s = py::isinstance<py::str>(state) ? state.cast<std::string>()
-                                                           : std::string(state.cast<py::bytes>());
-            self.locked([&](rnnopt::Optimizer&) {
-              self.rnn().restore_state(s);
-              return 0;
-            });
-          },
-          py::arg("state"))
       .def_property_readonly("fallback_count",
                              [](PyRnnOptimizer& self) { return self.rnn().fallback_count(); })
       .def_property_readonly("restart_count",

@@ -113,3 +113,54 @@ def test_gil_released_during_asks():
     for t in threads:
         t.join()
     assert len(shared) == 1500
+
+
+@pytest.mark.parametrize("make", FAST, ids=IDS)
+def test_trial_ids_tell_fail_and_errors(make):
+    opt = make(BOX, 5)
+    i, x = opt.ask(ids=True)
+    assert i == 1 and x.shape == (2,)
+    ids, X = opt.ask(3, ids=True)
+    assert ids == [2, 3, 4] and X.shape == (3, 2)
+    assert opt.pending_ids == [1, 2, 3, 4]
+    opt.fail(3)
+    assert opt.pending_ids == [1, 2, 4]
+    opt.tell(id=4, y=quadratic(X[2]))
+    opt.tell(id=[2, 1], y=[quadratic(X[0]), quadratic(x)])
+    assert opt.pending_ids == [] and len(opt) == 3
+    with pytest.raises(ValueError, match="trial 4.*already observed"):
+        opt.tell(id=4, y=1.0)
+    with pytest.raises(ValueError, match="trial 3.*fail"):
+        opt.tell(id=3, y=1.0)
+    with pytest.raises(ValueError, match="trial 99.*unknown"):
+        opt.fail(99)
+    j, _ = opt.ask(ids=True)
+    with pytest.raises(ValueError, match=r"fail\(5\)"):
+        opt.tell(id=j, y=float("nan"))
+    with pytest.raises(ValueError):
+        opt.tell(id=[j, j], y=[1.0, 2.0])
+    assert opt.pending_ids == [j] and len(opt) == 3
+    # The old protocol still completes the pending trial with that point.
+    opt.tell(opt.pending[0], 1.0)
+    assert opt.pending_ids == []
+
+
+@pytest.mark.parametrize("make", FAST, ids=IDS)
+def test_state_round_trip_every_optimizer(make):
+    a = run(make(BOX, 7), 4)
+    ids, X = a.ask(2, ids=True)
+    state = a.save_state()
+    b = make(BOX, 8)
+    b.restore_state(state)
+    assert b.save_state() == state
+    assert b.pending_ids == ids
+    for o in (a, b):
+        o.tell(id=ids[1], y=quadratic(X[1]))
+        o.fail(ids[0])
+    for _ in range(3):
+        xa, xb = a.ask(), b.ask()
+        np.testing.assert_array_equal(xa, xb)
+        a.tell(xa, quadratic(xa))
+        b.tell(xb, quadratic(xb))
+    with pytest.raises(ValueError, match="restore_state"):
+        b.restore_state(b"not a state")
