@@ -171,6 +171,55 @@ TEST_CASE("Adapter: extra proposals are fillers, unasked points are recorded onl
   CHECK(opt.history().size() == 4);
 }
 
+TEST_CASE("Adapter: a failed request is asked again, or answered with the worst value",
+          "[baselines][peers][adapter][trials]") {
+  CallbackOptimizer opt(unit_box(2), "compass", compass_runner(), 3);
+  const rnnopt::Trial a = opt.ask();  // the compass search's centre
+  const rnnopt::Trial filler = opt.ask();
+  opt.fail(filler.id);  // a filler: dropped, the library still waits for a
+  CHECK(opt.library_evaluations() == 0);
+  opt.fail(a.id);  // nothing observed yet, no value to answer with: the request is asked again
+  CHECK(opt.library_evaluations() == 0);
+  const rnnopt::Trial again = opt.ask();
+  CHECK(again.x == a.x);
+  CHECK(again.id == 3);
+  opt.observe(again.id, 5.0);
+  CHECK(opt.library_evaluations() == 1);
+  const rnnopt::Trial b = opt.ask();  // the compass search's first step, + along x0
+  CHECK(b.x != a.x);
+  opt.observe(Eigen::VectorXd::Constant(2, 0.9), 7.0);  // not asked for: the worst value so far
+  opt.fail(b.id);  // answered with 7 > 5: the compass search does not move there
+  CHECK(opt.library_evaluations() == 2);
+  CHECK(opt.history().size() == 2);
+  const rnnopt::Trial c = opt.ask();  // - along x0, from the centre
+  CHECK(c.x != b.x);
+  CHECK(c.x != a.x);
+  CHECK(c.x[1] == a.x[1]);
+}
+
+TEST_CASE("A replayed state that does not fit is refused and changes nothing",
+          "[baselines][peers][state]") {
+  auto run = [](rnnopt::baselines::DlibLipoOptions o, int steps) {
+    auto opt = std::make_unique<DlibLipo>(unit_box(2), o, 4);
+    for (int t = 0; t < steps; ++t) {
+      const rnnopt::Trial trial = opt->ask();
+      opt->observe(trial.id, sphere(trial.x));
+    }
+    return opt;
+  };
+  const std::string saved = run({}, 8)->save_state();
+  rnnopt::baselines::DlibLipoOptions other;
+  other.pure_random_probability = 1.0;  // every proposal a uniform point: another trace
+  auto b = run(other, 2);
+  const std::string before = b->save_state();
+  CHECK_THROWS_WITH(b->restore_state(saved), Catch::Contains("DlibLipo::restore_state()") &&
+                                                 Catch::Contains("cannot be replayed"));
+  CHECK(b->save_state() == before);
+  // Rolled back by replaying its own calls: it goes on as an untouched one does.
+  auto c = run(other, 2);
+  CHECK(b->ask().x == c->ask().x);
+}
+
 TEST_CASE("Adapter: the warm start is the library's start, answered from the history",
           "[baselines][peers][adapter]") {
   std::optional<LibraryRun> seen;

@@ -28,6 +28,31 @@ TEST_CASE("SobolSearch conforms", "[baselines][conformance]") {
       options);
 }
 
+TEST_CASE("A state is refused by another kind of optimizer or another dimension",
+          "[baselines][state]") {
+  RandomSearch r(Box::unit(2), 1);
+  const rnnopt::Trial t = r.ask();
+  r.observe(t.id, 1.0);
+  r.ask();
+  SobolSearch s(Box::unit(2), 1);
+  CHECK_THROWS_WITH(
+      s.restore_state(r.save_state()),
+      Catch::Contains("SobolSearch::restore_state()") && Catch::Contains("random-search"));
+  RandomSearch r3(Box::unit(3), 1);
+  CHECK_THROWS_WITH(
+      r3.restore_state(r.save_state()),
+      Catch::Contains("RandomSearch::restore_state()") && Catch::Contains("saved for 2 dims"));
+  CHECK(s.history().empty());
+  CHECK(r3.history().empty());
+  // A pending trial id that the trial record does not list is malformed.
+  std::string bad = r.save_state();
+  const auto at = bad.find("pending\n1 2 ");
+  REQUIRE(at != std::string::npos);
+  bad.replace(at, 12, "pending\n1 7 ");
+  RandomSearch r2(Box::unit(2), 1);
+  CHECK_THROWS_WITH(r2.restore_state(bad), Catch::Contains("bad pending trial id 7"));
+}
+
 TEST_CASE("Sobol sequence starts at the corner, then the centre", "[baselines][sobol]") {
   SobolSequence seq(4);
   CHECK(seq.next() == Eigen::VectorXd::Zero(4));
