@@ -133,14 +133,14 @@ py::object ask(PyOptimizer& self, int n, bool ids) {
 // or none, like tell(X, y)).
 void tell_ids(PyOptimizer& self, const py::object& id_obj, const py::object& y_obj) {
   std::vector<rnnopt::TrialId> ids;
-  if (py::isinstance<py::int_>(id_obj)) {
-    ids.push_back(id_obj.cast<rnnopt::TrialId>());
-  } else {
-    try {
+  try {
+    if (py::isinstance<py::sequence>(id_obj) && !py::isinstance<py::str>(id_obj)) {
       ids = id_obj.cast<std::vector<rnnopt::TrialId>>();
-    } catch (const py::cast_error&) {
-      throw std::invalid_argument("rnnopt.tell(): id must be a trial id or a sequence of them");
+    } else {
+      ids.push_back(id_obj.cast<rnnopt::TrialId>());  // a Python or numpy integer
     }
+  } catch (const py::cast_error&) {
+    throw std::invalid_argument("rnnopt.tell(): id must be a trial id or a sequence of them");
   }
   DoubleArray y = DoubleArray::ensure(y_obj);
   if (!y || y.ndim() > 1 || static_cast<std::size_t>(y.size()) != ids.size()) {

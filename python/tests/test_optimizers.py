@@ -140,8 +140,18 @@ def test_trial_ids_tell_fail_and_errors(make):
     with pytest.raises(ValueError):
         opt.tell(id=[j, j], y=[1.0, 2.0])
     assert opt.pending_ids == [j] and len(opt) == 3
+    with pytest.raises(ValueError, match="trial id"):
+        opt.tell(id="seven", y=1.0)
     # The old protocol still completes the pending trial with that point.
     opt.tell(opt.pending[0], 1.0)
+    assert opt.pending_ids == []
+    # numpy integers are ids too.
+    ids, X = opt.ask(2, ids=True)
+    opt.tell(id=np.array(ids), y=[quadratic(x) for x in X])
+    k, x = opt.ask(ids=True)
+    opt.tell(id=np.int64(k), y=quadratic(x))
+    k, _ = opt.ask(ids=True)
+    opt.fail(np.int64(k))
     assert opt.pending_ids == []
 
 
