@@ -285,6 +285,8 @@ std::string Optimizer::save_state() const {
   StateWriter w;
   w.tag(kStateMagic);
   w.integer(kStateVersion);
+  w.tag("kind");
+  w.text(class_name_);
   w.tag("dim");
   w.integer(dim());
   w.tag("trials");
@@ -341,6 +343,10 @@ void Optimizer::restore_state(const std::string& text) {
   StateReader r(text, where);
   r.expect(kStateMagic);
   if (r.integer() != kStateVersion) r.fail("unsupported state version");
+  r.expect("kind");
+  if (const std::string kind = r.text(); kind != class_name_) {
+    r.fail("the state was saved by a " + kind + ", this is a " + class_name_);
+  }
   r.expect("dim");
   if (const long long d = r.integer(); d != dim()) {
     r.fail("the state was saved for " + std::to_string(d) + " dims, this optimizer has " +

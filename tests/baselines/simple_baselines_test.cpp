@@ -35,9 +35,9 @@ TEST_CASE("A state is refused by another kind of optimizer or another dimension"
   r.observe(t.id, 1.0);
   r.ask();
   SobolSearch s(Box::unit(2), 1);
-  CHECK_THROWS_WITH(
-      s.restore_state(r.save_state()),
-      Catch::Contains("SobolSearch::restore_state()") && Catch::Contains("random-search"));
+  CHECK_THROWS_WITH(s.restore_state(r.save_state()),
+                    Catch::Contains("SobolSearch::restore_state()") &&
+                        Catch::Contains("saved by a RandomSearch"));
   RandomSearch r3(Box::unit(3), 1);
   CHECK_THROWS_WITH(
       r3.restore_state(r.save_state()),
