@@ -32,6 +32,12 @@ void AcqTrainConfig::validate() const {
   }
   if (!(teacher_jitter > 0.0) || teacher_jitter > 1.0) fail("teacher_jitter must be in (0, 1]");
   if (!(temperature > 0.0) || !std::isfinite(temperature)) fail("temperature must be > 0");
+  if (head_init != "random" && head_init != "evidence") {
+    fail("head_init must be random or evidence, got '" + head_init + "'");
+  }
+  if (head_init == "evidence" && !acquisition.evidence) {
+    fail("head_init evidence needs acquisition.evidence true");
+  }
   for (double s : {teacher_share_start, teacher_share_end}) {
     if (!(s >= 0.0 && s <= 1.0)) fail("teacher_share_start/end must be in [0, 1]");
   }
@@ -84,6 +90,7 @@ AcqTrainConfig acq_config_from_json(const nlohmann::json& doc) {
   read(doc, "values", c.values, seen);
   read(doc, "teacher_jitter", c.teacher_jitter, seen);
   read(doc, "temperature", c.temperature, seen);
+  read(doc, "head_init", c.head_init, seen);
   read(doc, "teacher_share_start", c.teacher_share_start, seen);
   read(doc, "teacher_share_end", c.teacher_share_end, seen);
   read(doc, "batch_size", c.batch_size, seen);
@@ -167,6 +174,7 @@ nlohmann::json acq_config_to_json(const AcqTrainConfig& c) {
               {"validation_horizon", c.validation_horizon},
               {"checkpoint_every", c.checkpoint_every}};
   if (a.evidence) j["acquisition"]["evidence"] = true;  // absent means false
+  if (c.head_init != "random") j["head_init"] = c.head_init;  // absent means random
   return j;
 }
 

@@ -92,6 +92,17 @@ Net make_net(const AcqTrainConfig& c, const AcqConfig& a) {
   add("acq.bc", {hh}, 0.0);
   add("acq.wh", {hh, h}, a_h);
   add("acq.v", {hh}, 1.0 / std::sqrt(static_cast<double>(hh)));
+  if (c.head_init == "evidence") {
+    // Unit 0 scores by the evidence mixture's log EI feature (the last column, log EI / 10):
+    // v_0 tanh(0.1 f) ~ (10 / temperature) (log EI / 10) = log EI / temperature.
+    constexpr double kGain = 0.1;
+    torch::NoGradGuard guard;
+    net.at("acq.wc")[0].zero_();
+    net.at("acq.wc")[0][a.feature_width() - 1] = kGain;
+    net.at("acq.bc")[0] = 0.0;
+    net.at("acq.wh")[0].zero_();
+    net.at("acq.v")[0] = 10.0 / (kGain * c.temperature);
+  }
   return net;
 }
 

@@ -50,7 +50,13 @@ fs::path temp_dir(const std::string& name) {
 TEST_CASE("Acquisition head: the Eigen engine proposes what the Torch module proposes",
           "[torch][acq]") {
   const auto seed = rnnopt::test::seed("acq parity", 41);
-  rnnopt::train::AcqTrainer trainer(small_config(seed), 1);
+  rnnopt::train::AcqTrainConfig config = small_config(seed);
+  SECTION("plain features") {}
+  SECTION("with the evidence features and the evidence head start") {
+    config.acquisition.evidence = true;
+    config.head_init = "evidence";
+  }
+  rnnopt::train::AcqTrainer trainer(config, 1);
   for (int i = 0; i < 3; ++i) trainer.train_step();
   const rnnopt::ModelFile file = trainer.export_model({});
   REQUIRE(file.manifest.golden_trace);
@@ -72,6 +78,32 @@ TEST_CASE("Acquisition head: the Eigen engine proposes what the Torch module pro
     CHECK(x[0] == Approx(torch_queries[t][0]).margin(1e-12));
     opt.observe(x, g.y[t]);
   }
+}
+
+TEST_CASE("The evidence head start makes the untrained model the bank's evidence-weighted EI",
+          "[torch][acq]") {
+  const auto seed = rnnopt::test::seed("acq evidence init", 43);
+  rnnopt::train::AcqTrainConfig config = small_config(seed);
+  config.acquisition.evidence = true;
+  config.validation_functions = 24;
+  config.validation_horizon = 25;
+  rnnopt::train::AcqTrainer random_start(config, 1);
+  config.head_init = "evidence";
+  rnnopt::train::AcqTrainer evidence_start(config, 1);
+  const auto at25 = [](const rnnopt::train::AcqValidation& v) { return v.mean.back(); };
+  const double untrained = at25(random_start.validate("model"));
+  const double started = at25(evidence_start.validate("model"));
+  const double mixture = at25(evidence_start.validate("bank:2"));
+  const double random = at25(evidence_start.validate("random"));
+  INFO("t = 25: random-start model " << untrained << ", evidence-start model " << started
+                                     << ", evidence mixture " << mixture << ", random " << random);
+  // Untrained, the evidence start is close to its mixture policy and far from random search.
+  CHECK(started < 0.5 * random);
+  CHECK(started < 0.5 * untrained);
+  CHECK(std::abs(started - mixture) < 0.25 * random);
+  // head_init evidence needs the evidence features.
+  config.acquisition.evidence = false;
+  CHECK_THROWS_WITH(rnnopt::train::AcqTrainer(config, 1), Catch::Contains("acquisition.evidence"));
 }
 
 TEST_CASE("Acquisition trainer: an interrupted and resumed run ends with the same weights",
