@@ -26,8 +26,7 @@ double acq_kernel(AcqKernelKind kind, double r2) {
 }
 
 int AcqConfig::feature_width() const {
-  return 2 * d + 2 + 3 * neighbours + 4 + 3 * static_cast<int>(kernels.size()) +
-         (evidence ? 3 : 0);
+  return 2 * d + 2 + 3 * neighbours + 4 + 3 * static_cast<int>(kernels.size()) + (evidence ? 3 : 0);
 }
 
 std::string AcqConfig::problem() const {
@@ -275,7 +274,11 @@ void AcqHistory::features(const Eigen::MatrixXd& C, FeatureMatrix& F) {
     double total = 0.0;
     for (int b = 0; b < kb; ++b) total += weight_[b] = std::exp(bank_[b].log_marginal() - top);
     for (double& w : weight_) w /= total;
+    log_weight_.resize(weight_.size());
+    for (int b = 0; b < kb; ++b)
+      log_weight_[b] = weight_[b] > 0.0 ? std::log(weight_[b]) : -INFINITY;
   }
+  log_ei_.resize(static_cast<std::size_t>(kb));
 
   const int m = cfg.neighbours;
   std::vector<int> nearest(static_cast<std::size_t>(std::max(m, 1)));
@@ -332,29 +335,25 @@ void AcqHistory::features(const Eigen::MatrixXd& C, FeatureMatrix& F) {
     for (int b = 0; b < kb; ++b) {
       const double mu = means[b][c];
       const double sd = sds[b][c];
+      log_ei_[b] = log_expected_improvement(mu, sd, sbest);
       f[col++] = static_cast<float>(mu - sbest);
       f[col++] = static_cast<float>(std::log(sd) / 4.0);
-      f[col++] =
-          static_cast<float>(std::max(log_expected_improvement(mu, sd, sbest), kLogEiFloor) / 10.0);
+      f[col++] = static_cast<float>(std::max(log_ei_[b], kLogEiFloor) / 10.0);
     }
     if (cfg.evidence) {
       // The evidence-weighted mixture of the bank's posteriors: its mean, its standard deviation
-      // and the log of its EI (sum_b w_b EI_b, through a log-sum-exp).
+      // and the log of its EI (sum_b w_b EI_b, through a log-sum-exp over the kernels with w_b >
+      // 0).
       double mix = 0.0, second = 0.0, top = -INFINITY;
       for (int b = 0; b < kb; ++b) {
         const double mu = means[b][c], sd = sds[b][c];
         mix += weight_[b] * mu;
         second += weight_[b] * (sd * sd + mu * mu);
-        if (weight_[b] > 0.0) {
-          top = std::max(top, std::log(weight_[b]) + log_expected_improvement(mu, sd, sbest));
-        }
+        if (weight_[b] > 0.0) top = std::max(top, log_weight_[b] + log_ei_[b]);
       }
       double sum = 0.0;
       for (int b = 0; b < kb; ++b) {
-        if (weight_[b] > 0.0) {
-          sum += std::exp(std::log(weight_[b]) +
-                          log_expected_improvement(means[b][c], sds[b][c], sbest) - top);
-        }
+        if (weight_[b] > 0.0) sum += std::exp(log_weight_[b] + log_ei_[b] - top);
       }
       const double mix_sd = std::sqrt(std::max(second - mix * mix, 1e-24));
       f[col++] = static_cast<float>(mix - sbest);

@@ -139,7 +139,7 @@ class AcqHistory {
   std::vector<GpFactor> bank_;
   // scratch
   Eigen::VectorXd mean_, sd_;
-  std::vector<double> weight_;
+  std::vector<double> weight_, log_weight_, log_ei_;  // per reference kernel
   Eigen::MatrixXd dist_;
   std::vector<double> nn_;
 };
