@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -40,6 +42,32 @@ std::string regret_line(const AcqValidation& v) {
     os << (i ? " " : "") << "t" << v.at[i] << "=" << v.mean[i];
   }
   return os.str();
+}
+
+// The number a run keeps its best checkpoint by: the mean over the validation horizons of the log
+// mean regret (so that t = 100's small regrets weigh like t = 10's large ones). Lower is better.
+double validation_score(const std::vector<double>& mean) {
+  double s = 0.0;
+  for (double m : mean) s += std::log(std::max(m, 1e-12));
+  return mean.empty() ? 0.0 : s / static_cast<double>(mean.size());
+}
+
+// The best model validation recorded in metrics.jsonl up to `iteration` (first of equals):
+// {iteration, score}, iteration -1 when there is none.
+std::pair<int, double> best_in_metrics(const fs::path& path, int iteration) {
+  std::ifstream in(path);
+  std::string line;
+  std::pair<int, double> best{-1, 0.0};
+  while (std::getline(in, line)) {
+    const json j = json::parse(line, nullptr, false);
+    if (j.is_discarded() || j.value("type", "") != "validation" ||
+        j.value("policy", "") != "model" || j.value("iteration", 0) > iteration) {
+      continue;
+    }
+    const double s = validation_score(j["mean"].get<std::vector<double>>());
+    if (best.first < 0 || s < best.second) best = {j["iteration"].get<int>(), s};
+  }
+  return best;
 }
 
 // Keeps the metrics lines up to `iteration` (lines after the checkpoint are redone on resume) and
@@ -130,6 +158,7 @@ int run_acquisition_training(const AcqRunOptions& o) {
   const bool lead = rank == 0;  // owns the run folder; alone validates and writes
   const fs::path dir(o.run_dir);
   const fs::path checkpoint = dir / "checkpoint.pt";
+  const fs::path best_checkpoint = dir / "best.pt";
   json doc = o.config;
   bool resume = o.resume;
   std::string config_text, checkpoint_bytes, init_bytes;
@@ -209,6 +238,20 @@ int run_acquisition_training(const AcqRunOptions& o) {
   }
   std::ofstream metrics;
   if (lead) metrics.open(metrics_path, std::ios::app);
+  // The best validated model so far (best.pt, rnnopt-export --best): on resume from the metrics
+  // kept up to the checkpoint (a best.pt written after it is rewritten when its iteration is redone).
+  auto [best_iteration, best_score] =
+      lead && resume ? best_in_metrics(metrics_path, trainer.iteration()) : std::pair<int, double>{-1, 0.0};
+  auto keep_if_best = [&](const AcqValidation& v) {
+    const double s = validation_score(v.mean);
+    if (best_iteration >= 0 && s >= best_score) return;
+    best_iteration = v.iteration;
+    best_score = s;
+    trainer.save_checkpoint(best_checkpoint.string());
+    write_text_atomically((dir / "best.json").string(),
+                          json{{"iteration", v.iteration}, {"score", s}, {"at", v.at},
+                               {"mean", v.mean}, {"ci95", v.ci95}}.dump(2) + "\n");
+  };
   if (lead && trainer.iteration() == 0) {
     std::vector<std::string> policies{"random", "teacher"};
     for (std::size_t k = 0; k < config.acquisition.kernels.size(); ++k) {
@@ -222,6 +265,7 @@ int run_acquisition_training(const AcqRunOptions& o) {
       const AcqValidation v = trainer.validate(policy);
       metrics << validation_json(v, 0.0).dump() << std::endl;
       std::cout << "validation " << policy << ": " << regret_line(v) << std::endl;
+      if (policy == "model") keep_if_best(v);
     }
   }
   // The others wait here while rank 0 finds the validation minima and validates.
@@ -271,7 +315,10 @@ int run_acquisition_training(const AcqRunOptions& o) {
       if (validate) {
         const AcqValidation v = trainer.validate("model");
         metrics << validation_json(v, cpu_minutes).dump() << '\n';
-        last_val = regret_line(v) + " @" + std::to_string(v.iteration);
+        metrics.flush();
+        keep_if_best(v);
+        last_val = regret_line(v) + " @" + std::to_string(v.iteration) + " (best @" +
+                   std::to_string(best_iteration) + ")";
       }
       if (save) {
         metrics.flush();
@@ -305,18 +352,28 @@ int run_acquisition_training(const AcqRunOptions& o) {
   plot_curves(dir);
   std::cout << (code ? "stopped" : "done") << " at iteration " << trainer.iteration()
             << "; checkpoint " << checkpoint.string() << " (continue with --resume); export with "
-            << "rnnopt-export " << dir.string() << " --out models/NAME.safetensors" << std::endl;
+            << "rnnopt-export " << dir.string() << " --out models/NAME.safetensors";
+  if (best_iteration >= 0) {
+    std::cout << " (the last iteration) or with --best (iteration " << best_iteration
+              << ", the best validation)";
+  }
+  std::cout << std::endl;
   return code;
 }
 
 ModelFile export_acquisition_run(const std::string& run_dir, const std::string& name,
-                                 nlohmann::json info) {
+                                 nlohmann::json info, bool best) {
   const fs::path dir(run_dir);
   AcqTrainConfig config = acq_config_from_json(load_config_json((dir / "config.json").string()));
   if (!name.empty()) config.name = name;
   config.validation_functions = 1;  // export needs no validation set
   AcqTrainer trainer(config, 1, "");
-  trainer.load_checkpoint((dir / "checkpoint.pt").string());
+  const fs::path checkpoint = dir / (best ? "best.pt" : "checkpoint.pt");
+  if (!fs::exists(checkpoint)) {
+    throw std::runtime_error("no " + checkpoint.string() +
+                             (best ? " (the run predates best checkpoints or never validated)" : ""));
+  }
+  trainer.load_checkpoint(checkpoint.string());
   double cpu_minutes = 0.0;
   {
     std::ifstream in(dir / "metrics.jsonl");
@@ -328,7 +385,9 @@ ModelFile export_acquisition_run(const std::string& run_dir, const std::string& 
       }
     }
   }
-  info["cpu_hours"] = cpu_minutes / 60.0;
+  info["cpu_hours"] = cpu_minutes / 60.0;  // the whole run's (selecting the best used all of it)
+  info["iteration"] = trainer.iteration();
+  info["checkpoint"] = best ? "best validation" : "last";
   return trainer.export_model(info);
 }
 

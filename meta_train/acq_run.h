@@ -4,6 +4,8 @@
 //
 //   RUN_DIR/config.json      the full AcqTrainConfig (the run is a function of it)
 //   RUN_DIR/checkpoint.pt    weights and Adam moments by tensor name, iteration
+//   RUN_DIR/best.pt          the checkpoint of the best validation so far (the mean over the
+//                            validation horizons of log mean regret), best.json its figures
 //   RUN_DIR/metrics.jsonl    one line per iteration ("train") and per validation ("validation")
 //   RUN_DIR/curves.png       validation regret against CPU minutes; training loss
 //
@@ -46,9 +48,10 @@ struct AcqRunOptions {
 // checkpoint that does not match, ...), std::runtime_error naming the group when a rank is gone.
 int run_acquisition_training(const AcqRunOptions& options);
 
-// The model of a finished or interrupted run folder (its checkpoint), ready to write; `info` joins
-// the manifest's training block (with the run's CPU hours). Throws on a missing or bad run.
+// The model of a finished or interrupted run folder (its last checkpoint, or with best its best
+// validated one), ready to write; `info` joins the manifest's training block (with the run's CPU
+// hours and the iteration). Throws on a missing or bad run.
 ModelFile export_acquisition_run(const std::string& run_dir, const std::string& name,
-                                 nlohmann::json info);
+                                 nlohmann::json info, bool best = false);
 
 }  // namespace rnnopt::train

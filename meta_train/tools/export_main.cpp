@@ -25,6 +25,10 @@ int main(int argc, char** argv) {
   app.add_option("RUN_DIR", run_dir, "run folder written by rnnopt-meta-train")->required();
   app.add_option("--out", out, "model file to write (models/NAME.safetensors)")->required();
   app.add_option("--name", name, "model name in the manifest (default: the file's stem)");
+  bool best = false;
+  app.add_flag("--best", best,
+               "acquisition runs: export the best validated checkpoint (RUN_DIR/best.pt) instead "
+               "of the last");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -45,13 +49,17 @@ int main(int argc, char** argv) {
            {"date", date},
            {"run_dir", run_dir},
            {"command",
-            "rnnopt-meta-train --config " + (dir / "config.json").string() + " --out " + run_dir}});
+            "rnnopt-meta-train --config " + (dir / "config.json").string() + " --out " + run_dir}},
+          best);
       if (fs::path(out).has_parent_path()) fs::create_directories(fs::path(out).parent_path());
       rnnopt::write_model_file(out, file);
-      std::cout << "wrote " << out << " (acquisition head, golden trace of "
+      std::cout << "wrote " << out << " (acquisition head, iteration "
+                << nlohmann::json::parse(file.manifest.training_json).value("iteration", -1)
+                << ", golden trace of "
                 << file.manifest.golden_trace->y.size() << " steps)" << std::endl;
       return 0;
     }
+    if (best) throw std::invalid_argument("--best: only acquisition runs keep a best checkpoint");
     doc["name"] = name.empty() ? fs::path(out).stem().string() : name;
     const rnnopt::train::TrainConfig config = rnnopt::train::config_from_json(doc);
     rnnopt::train::Trainer trainer(config, {.threads = 1, .compute_known_minima = false});

@@ -5,8 +5,11 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "meta_train/acq_config.h"
+#include "meta_train/acq_run.h"
 #include "meta_train/acq_trainer.h"
 #include "optimizer/model_file.h"
 #include "optimizer/rnn_optimizer.h"
@@ -180,4 +183,69 @@ TEST_CASE("Acquisition configs round-trip and reject unknown fields", "[torch][a
   bad["prior"]["kernel"] = "cubic";
   CHECK_THROWS_WITH(rnnopt::train::acq_config_from_json(bad),
                     Catch::Contains("prior.kernel") && Catch::Contains("mixed"));
+}
+
+TEST_CASE("A run keeps its best validated checkpoint, and resuming keeps the same one",
+          "[torch][acq]") {
+  const auto seed = rnnopt::test::seed("acq best", 47);
+  const fs::path dir = temp_dir("best");
+  auto config = small_config(seed);
+  config.steps = 8;
+  config.validate_every = 2;
+  config.checkpoint_every = 2;
+  const nlohmann::json doc = rnnopt::train::acq_config_to_json(config);
+  // The best model validation in the metrics, by the mean over horizons of log mean regret.
+  auto best_in = [](const fs::path& metrics) {
+    std::ifstream in(metrics);
+    std::string line;
+    int best_it = -1;
+    double best = 0.0;
+    int validations = 0;
+    while (std::getline(in, line)) {
+      const auto j = nlohmann::json::parse(line);
+      if (j.value("type", "") != "validation" || j.value("policy", "") != "model") continue;
+      ++validations;
+      double s = 0.0;
+      for (double m : j["mean"]) s += std::log(std::max(m, 1e-12));
+      s /= static_cast<double>(j["mean"].size());
+      if (best_it < 0 || s < best) best_it = j["iteration"].get<int>(), best = s;
+    }
+    CHECK(validations == 5);  // iterations 0, 2, 4, 6, 8
+    return best_it;
+  };
+  rnnopt::train::AcqRunOptions straight;
+  straight.run_dir = (dir / "straight").string();
+  straight.config = doc;
+  REQUIRE(rnnopt::train::run_acquisition_training(straight) == 0);
+  const int best_it = best_in(dir / "straight" / "metrics.jsonl");
+  const auto info = nlohmann::json::parse(std::ifstream(dir / "straight" / "best.json"));
+  CHECK(info["iteration"].get<int>() == best_it);
+  const auto exported = rnnopt::train::export_acquisition_run(straight.run_dir, "b", {}, true);
+  CHECK(nlohmann::json::parse(exported.manifest.training_json)["iteration"] == best_it);
+  {
+    rnnopt::train::AcqTrainer t(config, 1);
+    t.load_checkpoint((dir / "straight" / "best.pt").string());
+    CHECK(t.iteration() == best_it);
+  }
+  // Stopped after 3 iterations (checkpointed at 3) and resumed: the same best checkpoint.
+  rnnopt::train::AcqRunOptions first;
+  first.run_dir = (dir / "resumed").string();
+  first.config = doc;
+  int calls = 0;
+  first.stop = [&calls] { return ++calls == 3; };
+  CHECK(rnnopt::train::run_acquisition_training(first) == 2);
+  rnnopt::train::AcqRunOptions again;
+  again.run_dir = first.run_dir;
+  again.resume = true;
+  CHECK(rnnopt::train::run_acquisition_training(again) == 0);
+  CHECK(best_in(dir / "resumed" / "metrics.jsonl") == best_it);
+  const auto a = rnnopt::train::export_acquisition_run(straight.run_dir, "b", {}, true);
+  const auto b = rnnopt::train::export_acquisition_run(again.run_dir, "b", {}, true);
+  for (const auto& [name, t] : a.tensors) {
+    INFO(name);
+    CHECK(t.data == b.tensors.at(name).data);
+  }
+  CHECK_THROWS_WITH(rnnopt::train::export_acquisition_run((dir / "none").string(), "b", {}, true),
+                    Catch::Contains("config.json"));
+  fs::remove_all(dir);
 }
