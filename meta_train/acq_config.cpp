@@ -32,11 +32,14 @@ void AcqTrainConfig::validate() const {
   }
   if (!(teacher_jitter > 0.0) || teacher_jitter > 1.0) fail("teacher_jitter must be in (0, 1]");
   if (!(temperature > 0.0) || !std::isfinite(temperature)) fail("temperature must be > 0");
-  if (head_init != "random" && head_init != "evidence") {
-    fail("head_init must be random or evidence, got '" + head_init + "'");
+  if (head_init != "random" && head_init != "evidence" && head_init != "fitted") {
+    fail("head_init must be random, evidence or fitted, got '" + head_init + "'");
   }
   if (head_init == "evidence" && !acquisition.evidence) {
     fail("head_init evidence needs acquisition.evidence true");
+  }
+  if (head_init == "fitted" && !acquisition.fitted) {
+    fail("head_init fitted needs acquisition.fitted true");
   }
   for (double s : {teacher_share_start, teacher_share_end}) {
     if (!(s >= 0.0 && s <= 1.0)) fail("teacher_share_start/end must be in [0, 1]");
@@ -118,6 +121,7 @@ AcqTrainConfig acq_config_from_json(const nlohmann::json& doc) {
     read(a, "neighbours", s.neighbours, aseen);
     read(a, "jitter", s.jitter, aseen);
     read(a, "evidence", s.evidence, aseen);
+    read(a, "fitted", s.fitted, aseen);
     aseen.insert("kernels");
     if (a.contains("kernels")) {
       s.kernels.clear();
@@ -174,6 +178,7 @@ nlohmann::json acq_config_to_json(const AcqTrainConfig& c) {
               {"validation_horizon", c.validation_horizon},
               {"checkpoint_every", c.checkpoint_every}};
   if (a.evidence) j["acquisition"]["evidence"] = true;  // absent means false
+  if (a.fitted) j["acquisition"]["fitted"] = true;      // absent means false
   if (c.head_init != "random") j["head_init"] = c.head_init;  // absent means random
   return j;
 }

@@ -257,8 +257,12 @@ int run_acquisition_training(const AcqRunOptions& o) {
     for (std::size_t k = 0; k < config.acquisition.kernels.size(); ++k) {
       policies.push_back("bank:" + std::to_string(k));
     }
+    std::size_t extra = config.acquisition.kernels.size();
     if (config.acquisition.evidence) {  // the evidence-weighted mixture of the bank
-      policies.push_back("bank:" + std::to_string(config.acquisition.kernels.size()));
+      policies.push_back("bank:" + std::to_string(extra++));
+    }
+    if (config.acquisition.fitted) {  // the fitted kernel's GP-EI
+      policies.push_back("bank:" + std::to_string(extra++));
     }
     policies.push_back("model");
     for (const std::string& policy : policies) {

@@ -92,13 +92,15 @@ Net make_net(const AcqTrainConfig& c, const AcqConfig& a) {
   add("acq.bc", {hh}, 0.0);
   add("acq.wh", {hh, h}, a_h);
   add("acq.v", {hh}, 1.0 / std::sqrt(static_cast<double>(hh)));
-  if (c.head_init == "evidence") {
-    // Unit 0 scores by the evidence mixture's log EI feature (the last column, log EI / 10):
+  if (c.head_init == "evidence" || c.head_init == "fitted") {
+    // Unit 0 scores by the evidence mixture's or the fitted kernel's log EI feature (log EI / 10;
+    // the fitted features come last, the evidence ones before them):
     // v_0 tanh(0.1 f) ~ (10 / temperature) (log EI / 10) = log EI / temperature.
     constexpr double kGain = 0.1;
+    const int column = a.feature_width() - 1 - (c.head_init == "evidence" && a.fitted ? 3 : 0);
     torch::NoGradGuard guard;
     net.at("acq.wc")[0].zero_();
-    net.at("acq.wc")[0][a.feature_width() - 1] = kGain;
+    net.at("acq.wc")[0][column] = kGain;
     net.at("acq.bc")[0] = 0.0;
     net.at("acq.wh")[0].zero_();
     net.at("acq.v")[0] = 10.0 / (kGain * c.temperature);
@@ -243,8 +245,10 @@ struct AcqTrainer::Impl {
           std::copy(F.data(), F.data() + F.size(), feats.data_ptr<float>() + b * K * Fc);
         } else if (policy == Policy::kBank) {
           eps[b].history.features(cands[b], F);
-          // The log EI column of reference kernel `bank`, or of the evidence mixture (bank = kb).
-          const int first_bank = Fc - 3 * static_cast<int>(acq.kernels.size()) - (acq.evidence ? 3 : 0);
+          // The log EI column of reference kernel `bank`, then of the evidence mixture and of the
+          // fitted kernel (the feature triples after the bank's, in this order).
+          const int first_bank = Fc - 3 * (static_cast<int>(acq.kernels.size()) +
+                                           (acq.evidence ? 1 : 0) + (acq.fitted ? 1 : 0));
           F.col(first_bank + 3 * bank + 2).maxCoeff(&bank_pick[b]);
         }
       }
@@ -443,7 +447,8 @@ AcqValidation AcqTrainer::validate(const std::string& policy_name, int limit) {
   if (policy == Policy::kBank) {
     bank = std::atoi(policy_name.c_str() + 5);
     const int kb = static_cast<int>(c.acquisition.kernels.size());
-    if (bank < 0 || bank > kb || (bank == kb && !c.acquisition.evidence)) {
+    const int last = kb + (c.acquisition.evidence ? 1 : 0) + (c.acquisition.fitted ? 1 : 0);
+    if (bank < 0 || bank >= last) {
       throw std::invalid_argument("AcqTrainer::validate(): no reference kernel " + policy_name);
     }
   }

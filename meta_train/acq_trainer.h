@@ -75,7 +75,8 @@ class AcqTrainer {
   // the policy "model" (greedy argmax), "teacher" (the true-prior EI argmax over the same kind of
   // candidates: the ceiling), "random" (the first uniform candidate) or "bank:K" (the argmax of
   // reference kernel K's log EI feature: GP-EI with that kernel on the transformed values; with
-  // acquisition.evidence, K = the number of kernels is the evidence-weighted mixture's log EI).
+  // acquisition.evidence, K = the number of kernels is the evidence-weighted mixture's log EI;
+  // with acquisition.fitted the next index is the fitted kernel's log EI).
   AcqValidation validate(const std::string& policy = "model", int functions = 0);
 
   // Weights and Adam moments by tensor name, iteration; atomic. Throws std::runtime_error.

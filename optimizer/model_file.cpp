@@ -392,9 +392,11 @@ int Manifest::feature_width() const {
 
 int Manifest::acquisition_feature_width() const {
   if (!acquisition) return 0;
-  // MODEL_FORMAT.md section 7: 2d + 2 + 3 neighbours + 4 + 3 kernels (+ 3 with evidence).
+  // MODEL_FORMAT.md section 7: 2d + 2 + 3 neighbours + 4 + 3 kernels (+ 3 with evidence, + 3
+  // fitted).
   return 2 * d_max + 2 + 3 * acquisition->neighbours + 4 +
-         3 * static_cast<int>(acquisition->kernels.size()) + (acquisition->evidence ? 3 : 0);
+         3 * static_cast<int>(acquisition->kernels.size()) + (acquisition->evidence ? 3 : 0) +
+         (acquisition->fitted ? 3 : 0);
 }
 
 namespace {
@@ -650,6 +652,10 @@ Manifest parse_manifest(const std::string& json_text, const std::string& source)
       if (!ev->is_boolean()) fail(source, w + ".evidence must be true or false");
       spec.evidence = ev->get<bool>();
     }
+    if (const auto fi = a.find("fitted"); fi != a.end()) {
+      if (!fi->is_boolean()) fail(source, w + ".fitted must be true or false");
+      spec.fitted = fi->get<bool>();
+    }
     out.acquisition = std::move(spec);
   }
   out.validate(source);
@@ -692,6 +698,7 @@ std::string manifest_to_json(const Manifest& manifest) {
                         {"kernels", kernels},
                         {"jitter", a.jitter}};
     if (a.evidence) j["acquisition"]["evidence"] = true;  // absent means false (older files)
+    if (a.fitted) j["acquisition"]["fitted"] = true;
   }
   if (manifest.golden_trace) {
     const GoldenTrace& g = *manifest.golden_trace;

@@ -95,6 +95,9 @@ struct AcquisitionSpec {
   // Evidence-weighted features (MODEL_FORMAT.md section 7): three more per candidate, the bank's
   // posteriors averaged with weights softmax(log marginal likelihood). Absent in a file: false.
   bool evidence = false;
+  // Fitted-kernel features (MODEL_FORMAT.md section 7): three more per candidate, the posterior
+  // under per-dimension length-scales fitted by maximum likelihood. Absent in a file: false.
+  bool fitted = false;
 };
 
 // The manifest of MODEL_FORMAT.md section 2 (format_version 1; 2 adds the acquisition block).

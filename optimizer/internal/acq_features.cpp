@@ -12,7 +12,8 @@ constexpr double kSqrt5 = 2.23606797749979;
 constexpr double kInvSqrt2Pi = 0.3989422804014327;
 constexpr double kLogSqrt2Pi = 0.9189385332046727;
 constexpr double kLogEiFloor = -30.0;
-constexpr double kMissingDistance = 3.0;  // a neighbour that does not exist yet (n < neighbours)
+constexpr double kMissingDistance = 3.0;
+constexpr double kMinFittedScale = 0.02, kMaxFittedScale = 5.0;  // the fitted length-scales' range  // a neighbour that does not exist yet (n < neighbours)
 
 double phi(double z) { return kInvSqrt2Pi * std::exp(-0.5 * z * z); }
 double big_phi(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
@@ -26,7 +27,8 @@ double acq_kernel(AcqKernelKind kind, double r2) {
 }
 
 int AcqConfig::feature_width() const {
-  return 2 * d + 2 + 3 * neighbours + 4 + 3 * static_cast<int>(kernels.size()) + (evidence ? 3 : 0);
+  return 2 * d + 2 + 3 * neighbours + 4 + 3 * static_cast<int>(kernels.size()) +
+         (evidence ? 3 : 0) + (fitted ? 3 : 0);
 }
 
 std::string AcqConfig::problem() const {
@@ -148,6 +150,69 @@ void GpFactor::posterior(const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
     const double var = variance_ - ks_.col(c).squaredNorm();
     sd[c] = std::sqrt(std::max(var, variance_ * 1e-12));
   }
+}
+
+double gp_log_marginal(AcqKernelKind kind, const Eigen::VectorXd& length_scales,
+                       const Eigen::MatrixXd& X, int n, const Eigen::VectorXd& y, double jitter) {
+  const Eigen::MatrixXd xs = length_scales.cwiseInverse().asDiagonal() * X.leftCols(n);
+  Eigen::MatrixXd K = -2.0 * xs.transpose() * xs;
+  const Eigen::VectorXd sq = xs.colwise().squaredNorm().transpose();
+  K.colwise() += sq;
+  K.rowwise() += sq.transpose();
+  K = K.cwiseMax(0.0);
+  if (kind == AcqKernelKind::kRbf) {
+    K = (-0.5 * K.array()).exp();
+  } else {
+    const Eigen::ArrayXXd r = K.array().sqrt();
+    K = (1.0 + kSqrt5 * r + (5.0 / 3.0) * K.array()) * (-kSqrt5 * r).exp();
+  }
+  K.diagonal().array() = 1.0 + jitter;
+  const Eigen::LLT<Eigen::MatrixXd> llt(K);
+  if (llt.info() != Eigen::Success) return -INFINITY;
+  const Eigen::VectorXd a = llt.matrixL().solve(y.head(n));
+  double lm = -0.5 * a.squaredNorm() - n * kLogSqrt2Pi;
+  for (int i = 0; i < n; ++i) lm -= std::log(llt.matrixL()(i, i));
+  return std::isfinite(lm) ? lm : -INFINITY;
+}
+
+FittedKernel fit_kernel(AcqKernelKind start_kind, double start_length_scale,
+                        const Eigen::MatrixXd& X, int n, const Eigen::VectorXd& y, double jitter) {
+  const int d = static_cast<int>(X.rows());
+  FittedKernel f;
+  f.kind = start_kind;
+  f.length_scales = Eigen::VectorXd::Constant(d, start_length_scale);
+  f.log_marginal = gp_log_marginal(f.kind, f.length_scales, X, n, y, jitter);
+  // Two rounds over the dimensions; in each, a pattern search on log lambda_j: steps of factor 2,
+  // then of sqrt 2, each first upwards while that improves, else downwards while that improves.
+  Eigen::VectorXd trial;
+  for (int round = 0; round < 2; ++round) {
+    for (int j = 0; j < d; ++j) {
+      for (double step : {2.0, 1.4142135623730951}) {
+        for (double m : {step, 1.0 / step}) {
+          bool moved = false;
+          for (;;) {
+            trial = f.length_scales;
+            trial[j] = std::clamp(trial[j] * m, kMinFittedScale, kMaxFittedScale);
+            if (trial[j] == f.length_scales[j]) break;
+            const double lm = gp_log_marginal(f.kind, trial, X, n, y, jitter);
+            if (!(lm > f.log_marginal)) break;
+            f.log_marginal = lm;
+            f.length_scales = trial;
+            moved = true;
+          }
+          if (moved) break;  // went upwards: no need to try downwards
+        }
+      }
+    }
+  }
+  const AcqKernelKind other =
+      f.kind == AcqKernelKind::kRbf ? AcqKernelKind::kMatern52 : AcqKernelKind::kRbf;
+  const double lm = gp_log_marginal(other, f.length_scales, X, n, y, jitter);
+  if (lm > f.log_marginal) {
+    f.log_marginal = lm;
+    f.kind = other;
+  }
+  return f;
 }
 
 AcqHistory::AcqHistory(const AcqConfig& config) : config_(&config) {
@@ -279,6 +344,23 @@ void AcqHistory::features(const Eigen::MatrixXd& C, FeatureMatrix& F) {
       log_weight_[b] = weight_[b] > 0.0 ? std::log(weight_[b]) : -INFINITY;
   }
   log_ei_.resize(static_cast<std::size_t>(kb));
+  if (cfg.fitted) {
+    // Start from the bank kernel of highest evidence (the first on ties).
+    AcqKernelKind kind = AcqKernelKind::kRbf;
+    double ell = 0.3;
+    double top = -INFINITY;
+    for (int b = 0; b < kb; ++b) {
+      if (bank_[b].log_marginal() > top) {
+        top = bank_[b].log_marginal();
+        kind = cfg.kernels[b].kind;
+        ell = cfg.kernels[b].length_scale;
+      }
+    }
+    fitted_ = fit_kernel(kind, ell, X_, n, s_, cfg.jitter);
+    GpFactor g(fitted_.kind, fitted_.length_scales, 1.0, cfg.jitter);
+    for (int i = 0; i < n; ++i) g.add(X_, i, X_.col(i).data());
+    g.posterior(X_, s_, C, fit_mean_, fit_sd_);
+  }
 
   const int m = cfg.neighbours;
   std::vector<int> nearest(static_cast<std::size_t>(std::max(m, 1)));
@@ -359,6 +441,13 @@ void AcqHistory::features(const Eigen::MatrixXd& C, FeatureMatrix& F) {
       f[col++] = static_cast<float>(mix - sbest);
       f[col++] = static_cast<float>(std::log(mix_sd) / 4.0);
       f[col++] = static_cast<float>(std::max(top + std::log(sum), kLogEiFloor) / 10.0);
+    }
+    if (cfg.fitted) {
+      const double mu = fit_mean_[c], sd = fit_sd_[c];
+      f[col++] = static_cast<float>(mu - sbest);
+      f[col++] = static_cast<float>(std::log(sd) / 4.0);
+      f[col++] = static_cast<float>(
+          std::max(log_expected_improvement(mu, sd, sbest), kLogEiFloor) / 10.0);
     }
   }
 }

@@ -49,9 +49,14 @@ struct AcqConfig {
   // Three more features per candidate: the bank's posteriors averaged with the weights
   // w_b = softmax_b(log marginal likelihood of y~ under kernel b) (MODEL_FORMAT.md section 7).
   bool evidence = false;
+  // Three more features per candidate (after the evidence ones): the posterior under a kernel
+  // fitted to the values by type-II maximum likelihood, per-dimension length-scales found by a
+  // fixed coordinate search (MODEL_FORMAT.md section 7).
+  bool fitted = false;
 
   int candidates() const { return uniform_candidates + local_candidates; }
-  // Per-candidate feature width: 2d + 2 + 3 neighbours + 4 + 3 kernels (+ 3 with evidence).
+  // Per-candidate feature width: 2d + 2 + 3 neighbours + 4 + 3 kernels (+ 3 with evidence, + 3
+  // fitted).
   int feature_width() const;
   // Width of the recurrent network's input per observation: x (d), y~, best y~, budget.
   int step_width() const { return d + 3; }
@@ -90,6 +95,24 @@ class GpFactor {
   Eigen::VectorXd alpha_;
   double log_marginal_ = 0.0;
 };
+
+// log N(y | 0, K + jitter I) for K = k(X_i, X_j) of the first n columns of X (variance 1, diagonal
+// 1 + jitter), by a Cholesky factorisation; -infinity when K + jitter I is not positive definite.
+double gp_log_marginal(AcqKernelKind kind, const Eigen::VectorXd& length_scales,
+                       const Eigen::MatrixXd& X, int n, const Eigen::VectorXd& y, double jitter);
+
+// The kernel of MODEL_FORMAT.md section 7's fitted features: starting from the bank kernel of
+// highest log marginal likelihood (RBF, length-scale 0.3 without a bank), two rounds over the
+// dimensions of a pattern search on each log length-scale (MODEL_FORMAT.md section 7; range
+// [0.02, 5], strict improvements of gp_log_marginal only); then the other kernel kind with the
+// found length-scales, kept on a strict improvement.
+struct FittedKernel {
+  AcqKernelKind kind = AcqKernelKind::kRbf;
+  Eigen::VectorXd length_scales;
+  double log_marginal = 0.0;
+};
+FittedKernel fit_kernel(AcqKernelKind start_kind, double start_length_scale,
+                        const Eigen::MatrixXd& X, int n, const Eigen::VectorXd& y, double jitter);
 
 // log EI(best - mu, sd) for minimisation: log of sd * (z Phi(z) + phi(z)), z = (best - mu) / sd,
 // finite where EI underflows (z <= -5: the asymptotic series of the Mills ratio).
@@ -142,6 +165,14 @@ class AcqHistory {
   std::vector<double> weight_, log_weight_, log_ei_;  // per reference kernel
   Eigen::MatrixXd dist_;
   std::vector<double> nn_;
+  Eigen::VectorXd fit_mean_, fit_sd_;
+
+ public:
+  // The kernel fitted at the latest features() call (config().fitted only).
+  const FittedKernel& fitted_kernel() const { return fitted_; }
+
+ private:
+  FittedKernel fitted_;
 };
 
 }  // namespace rnnopt::internal

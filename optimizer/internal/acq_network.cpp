@@ -16,6 +16,7 @@ AcqConfig acq_config_from(const AcquisitionSpec& spec, int d, const std::string&
   c.neighbours = spec.neighbours;
   c.jitter = spec.jitter;
   c.evidence = spec.evidence;
+  c.fitted = spec.fitted;
   for (const AcquisitionKernel& k : spec.kernels) {
     c.kernels.push_back(
         {k.kind == "matern52" ? AcqKernelKind::kMatern52 : AcqKernelKind::kRbf, k.length_scale});

@@ -313,6 +313,15 @@ TEST_CASE("Acquisition model files round-trip and are validated", "[optimizer][a
   CHECK(evb.manifest.acquisition->evidence);
   CHECK(evb.tensors.at("acq.wc").shape[1] == file.tensors.at("acq.wc").shape[1] + 3);
   CHECK_NOTHROW(rnnopt::make_model(evb, "mem"));
+  // Likewise the fitted-kernel flag (three more features after the evidence ones).
+  rnnopt::RandomModelSpec fi = ev;
+  fi.acquisition->fitted = true;
+  const rnnopt::ModelFile fif = rnnopt::make_random_model_file(fi, 4);
+  const rnnopt::ModelFile fib = rnnopt::parse_model_bytes(rnnopt::model_file_bytes(fif), "mem");
+  REQUIRE(fib.manifest.acquisition);
+  CHECK(fib.manifest.acquisition->fitted);
+  CHECK(fib.tensors.at("acq.wc").shape[1] == evf.tensors.at("acq.wc").shape[1] + 3);
+  CHECK_NOTHROW(rnnopt::make_model(fib, "mem"));
 
   auto rejects = [&](auto edit, const std::string& fragment) {
     rnnopt::ModelFile f = file;
@@ -431,4 +440,106 @@ TEST_CASE("Non-finite acquisition scores fall back to a uniform candidate", "[op
     opt.observe(x, quadratic(x));
   }
   CHECK(opt.fallback_count() == 4);
+}
+
+TEST_CASE("Fitted-kernel features: per-dimension length-scales by maximum likelihood",
+          "[optimizer][acq]") {
+  const auto seed = rnnopt::test::seed("acq fitted", 9);
+  // Values from a function that varies fast along x0 and slowly along x1 (and not at all along x2).
+  AcqConfig cfg;
+  cfg.d = 3;
+  cfg.uniform_candidates = 30;
+  cfg.local_candidates = 6;
+  cfg.local_scales = {0.05};
+  cfg.neighbours = 1;
+  cfg.values = AcqConfig::Values::kStandard;
+  cfg.kernels = {{AcqKernelKind::kRbf, 0.3}, {AcqKernelKind::kMatern52, 1.0}};
+  cfg.jitter = 1e-6;
+  AcqConfig plain = cfg;
+  plain.evidence = true;
+  cfg.evidence = true;
+  cfg.fitted = true;
+  REQUIRE(cfg.feature_width() == plain.feature_width() + 3);
+  AcqHistory h(cfg), g(plain);
+  rnnopt::Rng rng(seed);
+  const int n = 40;
+  for (int i = 0; i < n; ++i) {
+    const double x[3] = {rng.uniform(-1, 1), rng.uniform(-1, 1), rng.uniform(-1, 1)};
+    const double y = std::sin(6 * x[0]) + 0.5 * std::cos(1.5 * x[1]);
+    h.add(x, y);
+    g.add(x, y);
+  }
+  Eigen::MatrixXd C;
+  h.draw_candidates(rng, C);
+  AcqHistory::FeatureMatrix F, G;
+  h.features(C, F);
+  g.features(C, G);
+  REQUIRE(F.allFinite());
+  CHECK(F.leftCols(G.cols()) == G);  // the other features unchanged, first
+  const auto& fk = h.fitted_kernel();
+  INFO("fitted length-scales " << fk.length_scales.transpose());
+  // The fast dimension gets the shortest length-scale, the flat one the longest.
+  CHECK(fk.length_scales[0] < fk.length_scales[1]);
+  CHECK(fk.length_scales[1] < fk.length_scales[2]);
+  const Eigen::MatrixXd X = h.points().leftCols(n);
+  const Eigen::VectorXd s = h.scores();
+  auto lm = [&](AcqKernelKind kind, const Eigen::VectorXd& ell) {
+    return rnnopt::internal::gp_log_marginal(kind, ell, X, n, s, cfg.jitter);
+  };
+  // gp_log_marginal against a dense reference; the fit's value is its own.
+  {
+    const Eigen::VectorXd ell = Eigen::Vector3d(0.2, 0.7, 1.3);
+    Eigen::MatrixXd K(n, n);
+    for (int i = 0; i < n; ++i) {
+      for (int j = 0; j < n; ++j) {
+        const double r2 = (X.col(i) - X.col(j)).cwiseQuotient(ell).squaredNorm();
+        K(i, j) = rnnopt::internal::acq_kernel(AcqKernelKind::kMatern52, r2) +
+                  (i == j ? cfg.jitter : 0.0);
+      }
+    }
+    const Eigen::LLT<Eigen::MatrixXd> llt(K);
+    const Eigen::MatrixXd L = llt.matrixL();
+    const Eigen::VectorXd a = L.triangularView<Eigen::Lower>().solve(s);
+    const double ref = -0.5 * a.squaredNorm() - L.diagonal().array().log().sum() -
+                       0.5 * n * std::log(2 * M_PI);
+    CHECK(lm(AcqKernelKind::kMatern52, ell) == Approx(ref).epsilon(1e-9));
+  }
+  CHECK(fk.log_marginal == lm(fk.kind, fk.length_scales));
+  // Better than every reference kernel, and no single step of the search improves on it.
+  for (const auto& kern : cfg.kernels) {
+    CHECK(fk.log_marginal >= lm(kern.kind, Eigen::VectorXd::Constant(3, kern.length_scale)));
+  }
+  for (int j = 0; j < 3; ++j) {
+    for (double m : {0.5, 0.7071067811865476, 1.4142135623730951, 2.0}) {
+      Eigen::VectorXd ell = fk.length_scales;
+      ell[j] = std::clamp(ell[j] * m, 0.02, 5.0);
+      if (ell[j] != fk.length_scales[j]) CHECK(lm(fk.kind, ell) <= fk.log_marginal + 1e-9);
+    }
+  }
+  // The last three features are that kernel's posterior at the candidates: mean - best, log sd / 4,
+  // log EI / 10, from a dense reference.
+  const double sb = s[h.best()];
+  auto kf = [&](const Eigen::VectorXd& a, const Eigen::VectorXd& b) {
+    return rnnopt::internal::acq_kernel(fk.kind,
+                                        (a - b).cwiseQuotient(fk.length_scales).squaredNorm());
+  };
+  Eigen::MatrixXd K(n, n);
+  for (int i = 0; i < n; ++i) {
+    for (int j = 0; j < n; ++j) K(i, j) = kf(X.col(i), X.col(j)) + (i == j ? cfg.jitter : 0.0);
+  }
+  const Eigen::LLT<Eigen::MatrixXd> llt(K);
+  const Eigen::VectorXd alpha = llt.solve(s);
+  const int w = cfg.feature_width();
+  for (int c = 0; c < C.cols(); ++c) {
+    Eigen::VectorXd k(n);
+    for (int i = 0; i < n; ++i) k[i] = kf(X.col(i), C.col(c));
+    const double mu = k.dot(alpha);
+    const double sd = std::sqrt(std::max(1.0 - k.dot(llt.solve(k)), 1e-12));
+    INFO("candidate " << c);
+    CHECK(F(c, w - 3) == Approx(mu - sb).margin(1e-4));
+    CHECK(F(c, w - 2) == Approx(std::log(sd) / 4.0).margin(2e-3));
+    CHECK(F(c, w - 1) ==
+          Approx(std::max(rnnopt::internal::log_expected_improvement(mu, sd, sb), -30.0) / 10.0)
+              .margin(2e-3));
+  }
 }
