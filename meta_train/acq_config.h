@@ -36,7 +36,8 @@ struct AcqTrainConfig {
   double temperature = 0.3;
   // How the head starts: "random", or "evidence" (needs acquisition.evidence): head unit 0 is
   // set to score candidates by the evidence mixture's log EI / temperature (weights 0.1 on that
-  // feature, v_0 = 10 / (0.1 temperature), the rest of its row 0), so that the untrained model is
+  // feature, v_0 = 10 / (0.1 temperature), the rest of its row 0, the other units' v 0), so that
+  // the untrained model is
   // already the bank's evidence-weighted GP-EI and training learns corrections to it; "fitted"
   // (needs acquisition.fitted) likewise with the fitted kernel's log EI.
   std::string head_init = "random";

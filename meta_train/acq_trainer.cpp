@@ -103,6 +103,9 @@ Net make_net(const AcqTrainConfig& c, const AcqConfig& a) {
     net.at("acq.wc")[0][column] = kGain;
     net.at("acq.bc")[0] = 0.0;
     net.at("acq.wh")[0].zero_();
+    // The other units start silent (v_k = 0; their input weights stay random, so that they
+    // receive gradients through v as soon as it moves): the untrained model is that GP-EI exactly.
+    net.at("acq.v").zero_();
     net.at("acq.v")[0] = 10.0 / (kGain * c.temperature);
   }
   return net;
