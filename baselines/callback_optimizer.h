@@ -61,8 +61,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/rng.h"
 #include "optimizer/optimizer.h"
-#include "optimizer/random.h"
 
 namespace rnnopt::baselines {
 

@@ -54,11 +54,8 @@ double GpUcb::beta() const {
 }
 
 void GpUcb::do_observe(const Observation& obs) {
-  if (options_.gp.standardize_y || model_stale_ || !model_) {
-    model_stale_ = true;
-    return;
-  }
-  model_->add(box().to_unit(obs.x).cwiseMax(0.0).cwiseMin(1.0), obs.y);
+  internal::observe_fixed_gp(options_.gp, box(), obs,
+                             {rng_, stats_, model_, model_stale_, model_fit_size_});
 }
 
 Eigen::VectorXd GpUcb::do_propose() {
@@ -68,58 +65,27 @@ Eigen::VectorXd GpUcb::do_propose() {
     return box().from_unit(internal::sobol_point(dim(), n_obs + n_pending));
   }
   const Eigen::MatrixXd u = internal::unit_rows(history(), box());
-  if (model_stale_ || !model_) {
-    model_ = std::make_unique<internal::GpPosterior>(
-        internal::fit_fixed_posterior(options_.gp, box(), history(), u));
-    model_stale_ = false;
-    model_fit_size_ = n_obs;
-    ++stats_.fits;
-  }
-  stats_.numerical_trouble = model_->numerical_trouble();
+  const internal::GpPosterior& model = internal::current_fixed_gp(
+      options_.gp, *this, u, {rng_, stats_, model_, model_stale_, model_fit_size_});
   const Eigen::MatrixXd pend = internal::unit_rows(pending(), box());
   const std::vector<internal::GpPosterior> models =
-      internal::with_fantasies({*model_}, pend, options_.gp.search.num_threads);
+      internal::with_fantasies({model}, pend, options_.gp.search.num_threads);
   internal::Acquisition acq;
   acq.kind = internal::AcquisitionKind::kLowerConfidenceBound;
   acq.beta = beta();
-  Eigen::MatrixXd extra(n_obs + n_pending, dim());
-  extra << u, pend;
-  const internal::SearchResult r =
-      internal::maximize_acquisition(models, acq, grid_, extra, extra, options_.gp.search, rng_);
-  stats_.lbfgs_failures += r.lbfgs_failures;
-  stats_.refined_wins += r.from_lbfgs ? 1 : 0;
-  return box().from_unit(r.u);
+  return box().from_unit(
+      internal::choose_point(models, acq, grid_, u, pend, options_.gp.search, rng_, stats_));
 }
 
 void GpUcb::do_save_state(StateWriter& w) const {
   w.tag("gp-ucb");
-  w.text(rng_.state());
-  internal::write_stats(w, stats_);
-  // -1: no current model (the next proposal fits one); else the observations of its last full fit.
-  w.integer(model_ && !model_stale_ ? model_fit_size_ : -1);
+  internal::write_fixed_gp_state(w, rng_, stats_, model_.get(), model_stale_, model_fit_size_);
 }
 
 std::function<void()> GpUcb::do_restore_state(StateReader& r) {
   r.expect("gp-ucb");
-  const Rng rng = internal::read_rng(r);
-  const GpOptimizerStats stats = internal::read_stats(r);
-  const long long fit_size = r.integer();
-  if (fit_size < -1 || fit_size == 0 || fit_size > 100'000'000) {
-    r.fail("malformed saved state: bad model size");
-  }
-  return [this, rng, stats, fit_size] {
-    rng_ = rng;
-    stats_ = stats;
-    model_.reset();
-    model_stale_ = true;
-    model_fit_size_ = 0;
-    if (fit_size > 0 && static_cast<std::size_t>(fit_size) <= history().size()) {
-      model_ = internal::rebuild_fixed_posterior(options_.gp, box(), history(),
-                                                 static_cast<int>(fit_size));
-      model_stale_ = false;
-      model_fit_size_ = static_cast<int>(fit_size);
-    }
-  };
+  return internal::read_fixed_gp_state(r, options_.gp, *this,
+                                       {rng_, stats_, model_, model_stale_, model_fit_size_});
 }
 
 }  // namespace rnnopt::baselines

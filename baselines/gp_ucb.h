@@ -31,8 +31,8 @@
 
 #include "baselines/gp_options.h"
 #include "baselines/spearmint.h"
+#include "core/rng.h"
 #include "optimizer/optimizer.h"
-#include "optimizer/random.h"
 
 namespace rnnopt::baselines {
 

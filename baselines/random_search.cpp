@@ -22,12 +22,7 @@ void RandomSearch::do_save_state(StateWriter& w) const {
 
 std::function<void()> RandomSearch::do_restore_state(StateReader& r) {
   r.expect("random-search");
-  Rng rng;
-  try {
-    rng.set_state(r.text());
-  } catch (const std::invalid_argument&) {
-    r.fail("malformed generator state");
-  }
+  const Rng rng = read_rng(r);
   return [this, rng] { rng_ = rng; };
 }
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <utility>
 
-#include "optimizer/random.h"
+#include "core/rng.h"
 #include "optimizer/state_io.h"
 
 namespace rnnopt::baselines {

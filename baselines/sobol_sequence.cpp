@@ -3,7 +3,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "optimizer/random.h"
+#include "core/rng.h"
 
 namespace rnnopt::baselines {
 namespace {

@@ -12,6 +12,7 @@
 #include "baselines/internal/model_data.h"
 #include "baselines/internal/slice_sampler.h"
 #include "baselines/sobol_sequence.h"
+#include "core/parallel_for.h"
 
 namespace rnnopt::baselines {
 namespace {
@@ -180,8 +181,8 @@ void SpearmintOptimizer::fit() {
   models_.clear();
   for (const auto& s : samples)
     models_.emplace_back(internal::Kernel::kMatern52, s, options_.jitter);
-  internal::parallel_for(static_cast<int>(models_.size()), options_.search.num_threads,
-                         [&](int k) { models_[k].fit(u, y); });
+  parallel_for(static_cast<int>(models_.size()), options_.search.num_threads,
+               [&](int k) { models_[k].fit(u, y); });
   for (const auto& m : models_) stats_.numerical_trouble += m.numerical_trouble();
   ++stats_.fits;
   fitted_ = true;
@@ -199,13 +200,9 @@ Eigen::VectorXd SpearmintOptimizer::do_propose() {
       internal::with_fantasies(models_, pend, options_.search.num_threads);
   internal::Acquisition acq;
   for (const auto& m : models) acq.targets.push_back(m.targets().minCoeff());
-  Eigen::MatrixXd extra(n_obs + n_pending, dim());
-  extra << internal::unit_rows(history(), box()), pend;
-  const internal::SearchResult r =
-      internal::maximize_acquisition(models, acq, grid_, extra, extra, options_.search, rng_);
-  stats_.lbfgs_failures += r.lbfgs_failures;
-  stats_.refined_wins += r.from_lbfgs ? 1 : 0;
-  return box().from_unit(r.u);
+  return box().from_unit(internal::choose_point(models, acq, grid_,
+                                                internal::unit_rows(history(), box()), pend,
+                                                options_.search, rng_, stats_));
 }
 
 void SpearmintOptimizer::do_save_state(StateWriter& w) const {
@@ -228,7 +225,7 @@ std::function<void()> SpearmintOptimizer::do_restore_state(StateReader& r) {
   if ((r.integer() != 0) != options_.noisy || (r.integer() != 0) != options_.warp) {
     r.fail("the state was saved with other options (noisy, warp)");
   }
-  const Rng rng = internal::read_rng(r);
+  const Rng rng = read_rng(r);
   const GpOptimizerStats stats = internal::read_stats(r);
   const int chain_length = static_cast<int>(r.count(2'000'000'000));
   const GpHypers state = internal::read_hypers(r, dim());
@@ -250,8 +247,8 @@ std::function<void()> SpearmintOptimizer::do_restore_state(StateReader& r) {
                                     .apply(internal::values(history()));
       for (const auto& h : hypers)
         models_.emplace_back(internal::Kernel::kMatern52, h, options_.jitter);
-      internal::parallel_for(static_cast<int>(models_.size()), options_.search.num_threads,
-                             [&](int k) { models_[k].fit(u, y); });
+      parallel_for(static_cast<int>(models_.size()), options_.search.num_threads,
+                   [&](int k) { models_[k].fit(u, y); });
     }
     sampler_ = std::make_unique<internal::SliceSampler>(
         internal::SliceOptions{options_.slice_width, options_.max_steps_out, 200});
@@ -270,12 +267,8 @@ SpearmintFixed::SpearmintFixed(Box box, FixedGpOptions options, std::uint64_t se
 SpearmintFixed::~SpearmintFixed() = default;
 
 void SpearmintFixed::do_observe(const Observation& obs) {
-  if (options_.standardize_y || model_stale_ || !model_) {
-    model_stale_ = true;  // refit at the next proposal
-    return;
-  }
-  // Raw y: extend the Cholesky factor by one row.
-  model_->add(box().to_unit(obs.x).cwiseMax(0.0).cwiseMin(1.0), obs.y);
+  internal::observe_fixed_gp(options_, box(), obs,
+                             {rng_, stats_, model_, model_stale_, model_fit_size_});
 }
 
 Eigen::VectorXd SpearmintFixed::do_propose() {
@@ -285,57 +278,26 @@ Eigen::VectorXd SpearmintFixed::do_propose() {
     return box().from_unit(internal::sobol_point(dim(), n_obs + n_pending));
   }
   const Eigen::MatrixXd u = internal::unit_rows(history(), box());
-  if (model_stale_ || !model_) {
-    model_ = std::make_unique<internal::GpPosterior>(
-        internal::fit_fixed_posterior(options_, box(), history(), u));
-    model_stale_ = false;
-    model_fit_size_ = n_obs;
-    ++stats_.fits;
-  }
-  stats_.numerical_trouble = model_->numerical_trouble();
+  const internal::GpPosterior& model = internal::current_fixed_gp(
+      options_, *this, u, {rng_, stats_, model_, model_stale_, model_fit_size_});
   const Eigen::MatrixXd pend = internal::unit_rows(pending(), box());
   const std::vector<internal::GpPosterior> models =
-      internal::with_fantasies({*model_}, pend, options_.search.num_threads);
+      internal::with_fantasies({model}, pend, options_.search.num_threads);
   internal::Acquisition acq;
   acq.targets.push_back(models[0].targets().minCoeff());
-  Eigen::MatrixXd extra(n_obs + n_pending, dim());
-  extra << u, pend;
-  const internal::SearchResult r =
-      internal::maximize_acquisition(models, acq, grid_, extra, extra, options_.search, rng_);
-  stats_.lbfgs_failures += r.lbfgs_failures;
-  stats_.refined_wins += r.from_lbfgs ? 1 : 0;
-  return box().from_unit(r.u);
+  return box().from_unit(
+      internal::choose_point(models, acq, grid_, u, pend, options_.search, rng_, stats_));
 }
 
 void SpearmintFixed::do_save_state(StateWriter& w) const {
   w.tag("spearmint-fixed");
-  w.text(rng_.state());
-  internal::write_stats(w, stats_);
-  // -1: no current model (the next proposal fits one); else the observations of its last full fit.
-  w.integer(model_ && !model_stale_ ? model_fit_size_ : -1);
+  internal::write_fixed_gp_state(w, rng_, stats_, model_.get(), model_stale_, model_fit_size_);
 }
 
 std::function<void()> SpearmintFixed::do_restore_state(StateReader& r) {
   r.expect("spearmint-fixed");
-  const Rng rng = internal::read_rng(r);
-  const GpOptimizerStats stats = internal::read_stats(r);
-  const long long fit_size = r.integer();
-  if (fit_size < -1 || fit_size == 0 || fit_size > 100'000'000) {
-    r.fail("malformed saved state: bad model size");
-  }
-  return [this, rng, stats, fit_size] {
-    rng_ = rng;
-    stats_ = stats;
-    model_.reset();
-    model_stale_ = true;
-    model_fit_size_ = 0;
-    if (fit_size > 0 && static_cast<std::size_t>(fit_size) <= history().size()) {
-      model_ =
-          internal::rebuild_fixed_posterior(options_, box(), history(), static_cast<int>(fit_size));
-      model_stale_ = false;
-      model_fit_size_ = static_cast<int>(fit_size);
-    }
-  };
+  return internal::read_fixed_gp_state(r, options_, *this,
+                                       {rng_, stats_, model_, model_stale_, model_fit_size_});
 }
 
 }  // namespace rnnopt::baselines

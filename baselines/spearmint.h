@@ -76,8 +76,8 @@
 #include <vector>
 
 #include "baselines/gp_options.h"
+#include "core/rng.h"
 #include "optimizer/optimizer.h"
-#include "optimizer/random.h"
 
 namespace rnnopt::baselines {
 

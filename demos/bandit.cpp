@@ -7,11 +7,12 @@
 
 #include "baselines/gp_ucb.h"
 #include "baselines/random_search.h"
+#include "core/parallel_for.h"
+#include "core/rng.h"
 #include "demos/common.h"
 #include "demos/model_picker.h"
 #include "demos/thompson.h"
 #include "functions/gp_sample.h"
-#include "optimizer/random.h"
 #include "optimizer/rnn_optimizer.h"
 
 namespace rnnopt::demos {

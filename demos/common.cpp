@@ -2,15 +2,14 @@
 
 #include <unistd.h>
 #include <algorithm>
-#include <atomic>
 #include <cmath>
-#include <cstdio>
-#include <fstream>
 #include <limits>
-#include <mutex>
 #include <sstream>
 #include <stdexcept>
-#include <thread>
+
+#include "core/durable_file.h"
+#include "core/gnuplot.h"
+#include "core/intervals.h"
 
 namespace rnnopt::demos {
 
@@ -28,24 +27,7 @@ std::size_t display_width(const std::string& s) {
 }  // namespace
 
 void write_text_atomic(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.string() + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error("cannot write " + tmp.string());
-    out << text;
-    out.flush();
-    if (!out) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      throw std::runtime_error("cannot write " + tmp.string());
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw std::runtime_error("cannot rename " + tmp.string() + " to " + path.string());
-  }
+  write_file_durably(path, text);
 }
 
 void prepare_out_dir(const fs::path& dir) {
@@ -67,16 +49,12 @@ MeanCi mean_ci(const std::vector<double>& values) {
     const double nan = std::numeric_limits<double>::quiet_NaN();
     return {nan, nan, nan, nan, 0};
   }
-  double sum = 0.0;
-  for (double v : values) sum += v;
-  s.mean = sum / s.n;
-  double ss = 0.0;
-  for (double v : values) ss += (v - s.mean) * (v - s.mean);
-  s.sd = s.n > 1 ? std::sqrt(ss / (s.n - 1)) : 0.0;
-  s.half_width = s.n > 1 ? 1.96 * s.sd / std::sqrt(static_cast<double>(s.n)) : 0.0;
-  std::vector<double> sorted = values;
-  std::sort(sorted.begin(), sorted.end());
-  s.median = s.n % 2 ? sorted[s.n / 2] : 0.5 * (sorted[s.n / 2 - 1] + sorted[s.n / 2]);
+  const MeanInterval m = mean_interval(values);
+  s.mean = m.mean;
+  s.sd = m.sd;
+  s.half_width =
+      s.n > 1 ? student_t_quantile(s.n - 1) * m.sd / std::sqrt(static_cast<double>(s.n)) : 0.0;
+  s.median = median_interval(values).median;
   return s;
 }
 
@@ -128,32 +106,11 @@ std::string format_table(const std::vector<std::string>& header,
   return out;
 }
 
-namespace {
-
-std::string run_capture(const std::string& command) {
-  std::string out;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (!pipe) return out;
-  char buffer[512];
-  while (std::fgets(buffer, sizeof buffer, pipe)) out += buffer;
-  ::pclose(pipe);
-  return out;
-}
-
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-}  // namespace
-
 std::string png_terminal(int width, int height) {
-  static const std::string terms = run_capture("gnuplot -e 'set terminal' 2>&1");
-  const std::string size = " size " + std::to_string(width) + "," + std::to_string(height);
-  if (terms.find("pngcairo") != std::string::npos) return "set terminal pngcairo" + size;
-  if (terms.find("png ") != std::string::npos) return "set terminal png" + size;
-  return "";
+  const std::string terminal = gnuplot_png_terminal();
+  if (terminal.empty()) return "";
+  return "set terminal " + terminal + " size " + std::to_string(width) + "," +
+         std::to_string(height);
 }
 
 bool render_png(const fs::path& script_path, const std::string& script, std::ostream& log) {
@@ -163,10 +120,10 @@ bool render_png(const fs::path& script_path, const std::string& script, std::ost
         << " kept)\n";
     return false;
   }
-  const std::string err = run_capture("gnuplot " + shell_quote(script_path.string()) + " 2>&1");
-  if (!err.empty()) {
-    log << "rnnopt-demo: gnuplot reported on " << script_path.string() << ": " << err.substr(0, 200)
-        << "\n";
+  const GnuplotRun run = run_gnuplot(script_path);
+  if (!run.ok() || !run.output.empty()) {
+    log << "rnnopt-demo: gnuplot reported on " << script_path.string() << ": "
+        << run.output.substr(0, 200) << "\n";
     return false;
   }
   return true;
@@ -179,34 +136,6 @@ std::uint64_t name_stream(const std::string& name) {
     h *= 0x100000001b3ULL;
   }
   return h;
-}
-
-void parallel_for(int n, int threads, const std::function<void(int)>& job) {
-  threads = std::max(1, std::min(threads, n));
-  std::atomic<int> next{0};
-  std::mutex mutex;
-  std::exception_ptr error;
-  auto worker = [&] {
-    while (true) {
-      const int i = next.fetch_add(1);
-      if (i >= n) return;
-      {
-        std::lock_guard<std::mutex> lock(mutex);
-        if (error) return;
-      }
-      try {
-        job(i);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(mutex);
-        if (!error) error = std::current_exception();
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
-  if (error) std::rethrow_exception(error);
 }
 
 std::string band_csv(const std::string& x_name, const std::vector<std::string>& names, int steps,

@@ -1,7 +1,8 @@
-// rnnopt/demos/common.h: small pieces shared by the demos of rnnopt-demo: atomic text files,
-// gnuplot PNGs, mean with a 95% interval, a plain-text table, and running jobs on a few threads.
+// rnnopt/demos/common.h: small pieces shared by the demos of rnnopt-demo: durable text files,
+// gnuplot PNGs, mean with a 95% interval and a plain-text table (on core/'s writes, gnuplot runner
+// and intervals).
 //
-//   rnnopt::demos::write_text_atomic(dir / "summary.md", text);   // temp file + rename
+//   rnnopt::demos::write_text_atomic(dir / "summary.md", text);   // core's durable write
 //   auto s = rnnopt::demos::mean_ci({1.0, 2.0, 3.0});              // s.mean, s.half_width
 //   rnnopt::demos::render_png(dir / "plot.gp", script, std::cerr);  // runs gnuplot if present
 #pragma once
@@ -15,16 +16,17 @@
 
 namespace rnnopt::demos {
 
-// Writes text to path through a temporary file in the same folder and a rename, so that a reader
-// never sees a partial file. Throws std::runtime_error naming the path on failure.
+// Writes text to path durably (core/durable_file.h: temporary file in the same folder, fsync,
+// rename), so that a reader never sees a partial file. Throws std::runtime_error naming the path.
 void write_text_atomic(const std::filesystem::path& path, const std::string& text);
 
 // Creates dir (and parents) if needed; throws std::runtime_error naming it if it is not a
 // writable folder.
 void prepare_out_dir(const std::filesystem::path& dir);
 
-// Mean, sample standard deviation, median and the half-width of the normal 95% interval of the
-// mean (1.96 sd / sqrt(n); 0 for n < 2). Empty input: all NaN.
+// Mean, sample standard deviation, median and the half-width of the Student-t 95% interval of the
+// mean (core/intervals.h: t_{0.975,n-1} sd / sqrt(n); 0 for n < 2). Empty input: all NaN.
+// Requires finite values; throws std::invalid_argument otherwise.
 struct MeanCi {
   double mean = 0.0;
   double sd = 0.0;
@@ -62,9 +64,5 @@ std::string png_terminal(int width, int height);
 // A stable 64-bit stream index for a method name (FNV-1a), so that a method's seeds do not depend
 // on which other methods run.
 std::uint64_t name_stream(const std::string& name);
-
-// Runs job(i) for i = 0..n-1 on `threads` threads (at least 1). The first exception thrown by a
-// job is rethrown after all threads have stopped.
-void parallel_for(int n, int threads, const std::function<void(int)>& job);
 
 }  // namespace rnnopt::demos

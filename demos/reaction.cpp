@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "optimizer/random.h"
+#include "core/rng.h"
 
 namespace rnnopt::demos {
 namespace {

@@ -10,10 +10,11 @@
 #include "baselines/random_search.h"
 #include "baselines/sobol_search.h"
 #include "baselines/spearmint.h"
+#include "core/parallel_for.h"
+#include "core/rng.h"
 #include "demos/common.h"
 #include "demos/model_picker.h"
 #include "functions/repellers.h"
-#include "optimizer/random.h"
 #include "optimizer/rnn_optimizer.h"
 
 namespace rnnopt::demos {

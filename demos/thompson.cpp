@@ -113,12 +113,7 @@ void ThompsonSampling::do_save_state(StateWriter& w) const {
 
 std::function<void()> ThompsonSampling::do_restore_state(StateReader& r) {
   r.expect("thompson");
-  Rng rng;
-  try {
-    rng.set_state(r.text());
-  } catch (const std::invalid_argument&) {
-    r.fail("malformed generator state");
-  }
+  const Rng rng = read_rng(r);
   return [this, rng] { rng_ = rng; };
 }
 

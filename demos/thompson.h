@@ -20,8 +20,8 @@
 #include <cstdint>
 #include <functional>
 
+#include "core/rng.h"
 #include "optimizer/optimizer.h"
-#include "optimizer/random.h"
 
 namespace rnnopt::demos {
 

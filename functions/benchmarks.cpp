@@ -6,9 +6,9 @@
 #include <stdexcept>
 #include <utility>
 
+#include "core/box.h"
 #include "functions/instance.h"
 #include "functions/repellers.h"
-#include "optimizer/optimizer.h"
 
 namespace rnnopt::functions {
 namespace {

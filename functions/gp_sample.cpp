@@ -8,8 +8,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "core/rng.h"
 #include "functions/internal/box_search.h"
-#include "optimizer/random.h"
 
 namespace rnnopt::functions {
 namespace {

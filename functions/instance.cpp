@@ -6,9 +6,9 @@
 #include <stdexcept>
 #include <utility>
 
+#include "core/box.h"
+#include "core/rng.h"
 #include "functions/internal/box_search.h"
-#include "optimizer/optimizer.h"
-#include "optimizer/random.h"
 
 namespace rnnopt::functions {
 namespace {

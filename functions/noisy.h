@@ -18,8 +18,8 @@
 #include <optional>
 #include <string>
 
+#include "core/rng.h"
 #include "functions/objective.h"
-#include "optimizer/random.h"
 
 namespace rnnopt::functions {
 

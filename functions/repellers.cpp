@@ -3,8 +3,8 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "optimizer/optimizer.h"
-#include "optimizer/random.h"
+#include "core/box.h"
+#include "core/rng.h"
 
 namespace rnnopt::functions {
 namespace {

@@ -14,6 +14,8 @@
 #include <sstream>
 #include <vector>
 
+#include "core/durable_file.h"
+#include "core/gnuplot.h"
 #include "meta_train/acq_trainer.h"
 #include "meta_train/train_config.h"
 
@@ -82,14 +84,14 @@ double truncate_metrics(const fs::path& path, int iteration) {
     if (j.value("type", "") == "train") cpu = j.value("cpu_minutes", cpu);
     kept += line + "\n";
   }
-  write_text_atomically(path.string(), kept);
+  write_file_durably(path, kept);
   return cpu;
 }
 
 // Validation regret against CPU minutes (one curve per reported t) and the training loss.
 void plot_curves(const fs::path& dir) {
   std::ifstream in(dir / "metrics.jsonl");
-  std::ofstream val(dir / "validation.tsv"), train(dir / "train.tsv");
+  std::ostringstream val, train;
   std::string line;
   std::vector<int> at;
   while (std::getline(in, line)) {
@@ -105,9 +107,9 @@ void plot_curves(const fs::path& dir) {
       val << '\n';
     }
   }
-  val.close();
-  train.close();
-  std::ofstream gp(dir / "curves.gp");
+  write_file_durably(dir / "validation.tsv", val.str());
+  write_file_durably(dir / "train.tsv", train.str());
+  std::ostringstream gp;
   gp << "set terminal png size 1000,800 noenhanced\nset output '" << (dir / "curves.png").string()
      << "'\nset multiplot layout 2,1\nset grid\nset xlabel 'CPU minutes'\n"
      << "set title 'validation: mean regret on held-out GP functions'\nset logscale y\nplot ";
@@ -118,18 +120,8 @@ void plot_curves(const fs::path& dir) {
   if (at.empty()) gp << "0 notitle";
   gp << "\nunset logscale y\nset title 'training loss (listwise cross-entropy)'\nplot '"
      << (dir / "train.tsv").string() << "' using 2:3 with lines title 'loss'\nunset multiplot\n";
-  gp.close();
-  const std::string cmd = "gnuplot '" + (dir / "curves.gp").string() + "' 2>/dev/null";
-  if (std::system(cmd.c_str()) != 0) std::cerr << "warning: gnuplot failed; no curves.png\n";
-}
-
-// A file's bytes (the checkpoint or model a rank 0 hands to the others).
-std::string read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path.string());
-  std::ostringstream os;
-  os << in.rdbuf();
-  return os.str();
+  write_file_durably(dir / "curves.gp", gp.str());
+  if (!run_gnuplot(dir / "curves.gp").ok()) std::cerr << "warning: gnuplot failed; no curves.png\n";
 }
 
 // Bytes received from rank 0 as a file for the loaders, removed when it goes out of scope.
@@ -172,8 +164,8 @@ int run_acquisition_training(const AcqRunOptions& o) {
     }
     config_text = acq_config_to_json(acq_config_from_json(doc)).dump();
     if (group) {
-      if (o.resume) checkpoint_bytes = read_bytes(checkpoint);
-      if (!o.init_model.empty()) init_bytes = read_bytes(o.init_model);
+      if (o.resume) checkpoint_bytes = read_file(checkpoint);
+      if (!o.init_model.empty()) init_bytes = read_file(o.init_model);
     }
   }
   // The other ranks train rank 0's config from rank 0's starting state.
@@ -189,8 +181,7 @@ int run_acquisition_training(const AcqRunOptions& o) {
   const AcqTrainConfig config = acq_config_from_json(doc);
   if (lead) {
     fs::create_directories(dir);
-    write_text_atomically((dir / "config.json").string(),
-                          acq_config_to_json(config).dump(2) + "\n");
+    write_file_durably(dir / "config.json", acq_config_to_json(config).dump(2) + "\n");
     std::cout << "seed: " << config.seed << " (recorded in " << (dir / "config.json").string()
               << ")\nacquisition head: LSTM " << config.num_layers << "x" << config.hidden_size
               << ", head " << config.acquisition.head_width << ", "
@@ -231,7 +222,7 @@ int run_acquisition_training(const AcqRunOptions& o) {
     }
   } else if (lead) {
     if (!o.init_model.empty()) trainer.set_weights(read_model_file(o.init_model));
-    std::ofstream(metrics_path, std::ios::trunc);
+    write_file_durably(metrics_path, "");
   } else if (!init_bytes.empty()) {
     trainer.set_weights(read_model_file(
         TempFile("rank" + std::to_string(rank) + ".safetensors", init_bytes).path.string()));
@@ -248,9 +239,9 @@ int run_acquisition_training(const AcqRunOptions& o) {
     best_iteration = v.iteration;
     best_score = s;
     trainer.save_checkpoint(best_checkpoint.string());
-    write_text_atomically((dir / "best.json").string(),
-                          json{{"iteration", v.iteration}, {"score", s}, {"at", v.at},
-                               {"mean", v.mean}, {"ci95", v.ci95}}.dump(2) + "\n");
+    const json best{
+        {"iteration", v.iteration}, {"score", s}, {"at", v.at}, {"mean", v.mean}, {"ci95", v.ci95}};
+    write_file_durably(dir / "best.json", best.dump(2) + "\n");
   };
   if (lead && trainer.iteration() == 0) {
     std::vector<std::string> policies{"random", "teacher"};

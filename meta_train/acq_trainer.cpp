@@ -18,6 +18,7 @@
 
 #include "functions/gp_sample.h"
 #include "meta_train/internal/blas_threads.h"
+#include "meta_train/internal/checkpoint_file.h"
 #include "meta_train/internal/distributed_torch.h"
 #include "meta_train/train_config.h"
 #include "optimizer/internal/acq_features.h"
@@ -509,15 +510,7 @@ void AcqTrainer::save_checkpoint(const std::string& path) const {
     archive.write("adam.m." + m.net.names[i], m.adam_m[i]);
     archive.write("adam.v." + m.net.names[i], m.adam_v[i]);
   }
-  const std::string tmp = path + ".tmp";
-  try {
-    archive.save_to(tmp);
-    std::filesystem::rename(tmp, path);
-  } catch (const std::exception& e) {
-    std::error_code ec;
-    std::filesystem::remove(tmp, ec);
-    throw std::runtime_error("AcqTrainer::save_checkpoint(): " + path + ": " + e.what());
-  }
+  internal::save_archive_durably(archive, path, "AcqTrainer::save_checkpoint()");
 }
 
 void AcqTrainer::load_checkpoint(const std::string& path) {

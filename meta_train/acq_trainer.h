@@ -79,7 +79,8 @@ class AcqTrainer {
   // with acquisition.fitted the next index is the fitted kernel's log EI).
   AcqValidation validate(const std::string& policy = "model", int functions = 0);
 
-  // Weights and Adam moments by tensor name, iteration; atomic. Throws std::runtime_error.
+  // Weights and Adam moments by tensor name, iteration; written durably. Throws
+  // std::runtime_error.
   void save_checkpoint(const std::string& path) const;
   // Refuses a checkpoint whose tensor names or shapes differ, naming both.
   void load_checkpoint(const std::string& path);

@@ -1,10 +1,10 @@
 #include "meta_train/train_config.h"
 
+#include "core/durable_file.h"
 #include "meta_train/internal/json_fields.h"
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -285,17 +285,6 @@ nlohmann::json config_to_json(const TrainConfig& c) {
               {"checkpoint_every", c.checkpoint_every}};
 }
 
-void write_text_atomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) throw std::runtime_error("cannot write " + tmp);
-  }
-  std::filesystem::rename(tmp, path);
-}
-
 MinimaCache read_minima_cache(const std::string& path, const std::string& header) {
   MinimaCache cached;
   std::ifstream in(path);
@@ -317,7 +306,7 @@ void write_minima_cache(const std::string& path, const std::string& header,
   for (const auto& [key, value] : cached) {
     out << key.first << ' ' << key.second << ' ' << value << "\n";
   }
-  write_text_atomically(path, out.str());
+  write_file_durably(path, out.str());
 }
 
 }  // namespace rnnopt::train

@@ -94,13 +94,9 @@ nlohmann::json config_to_json(const TrainConfig& config);
 functions::GpPrior prior_from_json(const nlohmann::json& p, functions::GpPrior defaults = {});
 nlohmann::json prior_to_json(const functions::GpPrior& prior);
 
-// Writes text to path through path + ".tmp" and a rename, so a reader never sees a partial file
-// (config.json, metrics.jsonl, validation_minima.txt). Throws std::runtime_error naming the file.
-void write_text_atomically(const std::string& path, const std::string& text);
-
 // Validation f* by (function seed, d), kept in RUN_DIR/validation_minima.txt between runs. read:
 // the cached minima, or none if the file is missing or its first line is not `header` (another
-// prior). write: atomically.
+// prior). write: durably (core/durable_file.h).
 using MinimaCache = std::map<std::pair<std::uint64_t, int>, double>;
 MinimaCache read_minima_cache(const std::string& path, const std::string& header);
 void write_minima_cache(const std::string& path, const std::string& header,

@@ -19,8 +19,9 @@
 #include <stdexcept>
 #include <utility>
 
+#include "core/rng.h"
+#include "meta_train/internal/checkpoint_file.h"
 #include "meta_train/internal/torch_net.h"
-#include "optimizer/random.h"
 
 namespace rnnopt::train {
 namespace {
@@ -650,13 +651,7 @@ void Trainer::save_checkpoint(const std::string& path) const {
   archive.write("horizon",
                 torch::tensor(static_cast<std::int64_t>(m.config.horizon_at(m.iteration))));
   archive.write("seed", torch::tensor(static_cast<std::int64_t>(m.config.seed)));
-  const std::string tmp = path + ".tmp";
-  try {
-    archive.save_to(tmp);
-    std::filesystem::rename(tmp, path);
-  } catch (const std::exception& e) {
-    throw std::runtime_error("Trainer::save_checkpoint(): " + path + ": " + e.what());
-  }
+  internal::save_archive_durably(archive, path, "Trainer::save_checkpoint()");
 }
 
 void Trainer::load_checkpoint(const std::string& path) {

@@ -90,8 +90,8 @@ class Trainer {
   // Mean regret at the validation horizon over the held-out functions (no gradients).
   ValidationResult validate();
 
-  // Writes model weights, Adam state, iteration and curriculum position to `path` atomically
-  // (temporary file, then rename). Throws std::runtime_error on failure.
+  // Writes model weights, Adam state, iteration and curriculum position to `path` durably
+  // (core/durable_file.h). Throws std::runtime_error on failure.
   void save_checkpoint(const std::string& path) const;
   // Restores a checkpoint written by save_checkpoint() for the same configuration. Throws
   // std::runtime_error if it cannot be read or does not match the network.

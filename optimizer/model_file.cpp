@@ -5,10 +5,6 @@
 // problem as ModelError("<source>: <problem>"). The fuzzer (optimizer/fuzz/) relies on this.
 #include "optimizer/model_file.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <bit>
 #include <cerrno>
@@ -20,6 +16,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string_view>
+
+#include "core/durable_file.h"
 
 namespace rnnopt {
 namespace {
@@ -358,22 +356,6 @@ void validate_for_writing(const ModelFile& file, const std::string& source) {
     }
     check_finite(name, tensor.data.data(), tensor.data.size(), source);
   }
-}
-
-std::string errno_text() { return std::strerror(errno); }
-
-// Writes all of `bytes` to `fd`, retrying on partial writes and EINTR.
-bool write_all(int fd, const std::vector<std::uint8_t>& bytes) {
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  return true;
 }
 
 }  // namespace
@@ -885,38 +867,11 @@ std::vector<std::uint8_t> model_file_bytes(const ModelFile& file, const std::str
 }
 
 void write_model_file(const std::string& path, const ModelFile& file) {
-  namespace fs = std::filesystem;
   const std::vector<std::uint8_t> bytes = model_file_bytes(file, path);
-
-  const fs::path target(path);
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  std::string tmp = (dir / ("." + target.filename().string() + ".tmp.XXXXXX")).string();
-  const int fd = ::mkstemp(tmp.data());
-  if (fd < 0) fail(path, "cannot create a temporary file in " + dir.string() + ": " + errno_text());
-  const auto abandon = [&](const std::string& what) {
-    const std::string reason = what + ": " + errno_text();
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    fail(path, reason);
-  };
-  // mkstemp creates the file 0600; a model file is meant to be shared.
-  if (::fchmod(fd, 0644) != 0) abandon("cannot set the permissions of the temporary file");
-  if (!write_all(fd, bytes)) abandon("cannot write the temporary file");
-  if (::fsync(fd) != 0) abandon("cannot flush the temporary file");
-  if (::close(fd) != 0) {
-    const std::string reason = "cannot close the temporary file: " + errno_text();
-    ::unlink(tmp.c_str());
-    fail(path, reason);
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string reason = "cannot rename the temporary file over the target: " + errno_text();
-    ::unlink(tmp.c_str());
-    fail(path, reason);
-  }
-  // Make the rename itself durable; failing to sync the folder loses nothing already written.
-  if (const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY); dir_fd >= 0) {
-    ::fsync(dir_fd);
-    ::close(dir_fd);
+  try {
+    write_file_durably(path, bytes);
+  } catch (const std::runtime_error& e) {
+    throw ModelError(e.what());  // "<path>: <what failed>: <system error>"
   }
 }
 

@@ -13,7 +13,7 @@
 //
 //   rnnopt::ModelFile file = rnnopt::read_model_file("models/lstm-oi.safetensors");
 //   std::cout << file.manifest.architecture << " H=" << file.manifest.hidden_size << "\n";
-//   rnnopt::write_model_file("copy.safetensors", file);     // atomic: temp file + rename
+//   rnnopt::write_model_file("copy.safetensors", file);     // durable: temp file, fsync, rename
 #pragma once
 
 #include <cstdint>
@@ -167,10 +167,11 @@ ModelFile parse_model_bytes(std::span<const std::uint8_t> bytes, const std::stri
 std::vector<std::uint8_t> model_file_bytes(const ModelFile& file,
                                            const std::string& source = "model_file_bytes()");
 
-// Writes `file` atomically: validates the manifest, checks that the tensors are exactly the
-// expected ones (names, shapes, prod(shape) finite values), writes a temporary file in the same
-// folder, flushes it to disk, then renames it over `path`. On any failure nothing is left behind
-// and an existing file at `path` is unchanged. Throws ModelError("<path>: ...") naming the problem.
+// Writes `file` durably: validates the manifest, checks that the tensors are exactly the
+// expected ones (names, shapes, prod(shape) finite values), then writes the bytes with
+// write_file_durably (core/durable_file.h: temporary file in the same folder, fsync, rename, fsync
+// of the folder). On any failure nothing is left behind and an existing file at `path` is
+// unchanged. Throws ModelError("<path>: ...") naming the problem.
 void write_model_file(const std::string& path, const ModelFile& file);
 
 }  // namespace rnnopt

@@ -25,59 +25,6 @@ std::string format_vector(const Eigen::VectorXd& v) {
 
 }  // namespace
 
-void Box::validate(std::string_view where) const {
-  if (lower.size() == 0) reject(where, "the box is empty (0 dimensions)");
-  if (lower.size() != upper.size()) {
-    reject(where, "box lower has " + std::to_string(lower.size()) + " dims but upper has " +
-                      std::to_string(upper.size()));
-  }
-  for (Eigen::Index i = 0; i < lower.size(); ++i) {
-    if (!std::isfinite(lower[i]) || !std::isfinite(upper[i])) {
-      reject(where, "box bound of dimension " + std::to_string(i) + " is not finite");
-    }
-    if (!(lower[i] < upper[i])) {
-      std::ostringstream os;
-      os << "box dimension " << i << " is inverted or empty: lower " << lower[i] << " >= upper "
-         << upper[i];
-      reject(where, os.str());
-    }
-  }
-}
-
-bool Box::contains(const Eigen::VectorXd& x) const {
-  if (x.size() != lower.size()) return false;
-  for (Eigen::Index i = 0; i < x.size(); ++i) {
-    if (!std::isfinite(x[i]) || x[i] < lower[i] || x[i] > upper[i]) return false;
-  }
-  return true;
-}
-
-Eigen::VectorXd Box::to_unit(const Eigen::VectorXd& x) const {
-  return ((x - lower).array() / (upper - lower).array()).matrix();
-}
-
-Eigen::VectorXd Box::from_unit(const Eigen::VectorXd& u) const {
-  return (lower.array() + u.array() * (upper - lower).array()).matrix();
-}
-
-Eigen::VectorXd Box::to_canonical(const Eigen::VectorXd& x) const {
-  return (2.0 * to_unit(x).array() - 1.0).matrix();
-}
-
-Eigen::VectorXd Box::from_canonical(const Eigen::VectorXd& c) const {
-  return from_unit((0.5 * (c.array() + 1.0)).matrix());
-}
-
-Eigen::VectorXd Box::clamp(const Eigen::VectorXd& x) const {
-  return x.cwiseMax(lower).cwiseMin(upper);
-}
-
-Box Box::unit(int d) { return Box{Eigen::VectorXd::Zero(d), Eigen::VectorXd::Ones(d)}; }
-
-Box Box::canonical(int d) {
-  return Box{Eigen::VectorXd::Constant(d, -1.0), Eigen::VectorXd::Ones(d)};
-}
-
 Optimizer::Optimizer(Box box, std::string_view who)
     : box_(std::move(box)), class_name_(who.substr(0, who.find("::"))) {
   box_.validate(who);
@@ -190,9 +137,9 @@ std::string y_not_finite(double y, const std::string& how) {
 
 }  // namespace
 
-void Optimizer::complete(std::size_t index, TrialId id, double y, char fate) {
+void Optimizer::record(const Eigen::VectorXd& x, double y) {
   const auto previous_best = best_index_;
-  history_.push_back(Observation{pending_[index], y});
+  history_.push_back(Observation{x, y});
   if (!best_index_ || y < history_[*best_index_].y) best_index_ = history_.size() - 1;
   try {
     do_observe(history_.back());
@@ -201,6 +148,10 @@ void Optimizer::complete(std::size_t index, TrialId id, double y, char fate) {
     best_index_ = previous_best;
     throw;
   }
+}
+
+void Optimizer::complete(std::size_t index, TrialId id, double y, char fate) {
+  record(pending_[index], y);
   pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(index));
   pending_ids_.erase(pending_ids_.begin() + static_cast<std::ptrdiff_t>(index));
   fates_[id - 1] = fate;
@@ -238,17 +189,7 @@ void Optimizer::observe(const Eigen::VectorXd& x, double y) {
     const auto index = static_cast<std::size_t>(it - pending_.begin());
     complete(index, pending_ids_[index], y, 'x');
   } else {
-    // A point it did not propose (warm start): recorded like any observation.
-    const auto previous_best = best_index_;
-    history_.push_back(Observation{x, y});
-    if (!best_index_ || y < history_[*best_index_].y) best_index_ = history_.size() - 1;
-    try {
-      do_observe(history_.back());
-    } catch (...) {
-      history_.pop_back();
-      best_index_ = previous_best;
-      throw;
-    }
+    record(x, y);  // a point it did not propose (warm start)
   }
   if (replay_) calls_.push_back(Call{'x', {}, 0, x, y});
 }

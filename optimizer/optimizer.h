@@ -44,38 +44,12 @@
 #include <string_view>
 #include <vector>
 
+#include "core/box.h"
+
 namespace rnnopt {
 
 class StateWriter;
 class StateReader;
-
-// An axis-aligned search box. Every lower bound must be finite and strictly below its upper bound.
-struct Box {
-  Eigen::VectorXd lower;
-  Eigen::VectorXd upper;
-
-  int dim() const { return static_cast<int>(lower.size()); }
-
-  // Throws std::invalid_argument("<where>: ...") if the box is empty, has mismatched sizes,
-  // non-finite or inverted bounds.
-  void validate(std::string_view where) const;
-
-  // True when x has dim() entries, all finite and inside [lower, upper].
-  bool contains(const Eigen::VectorXd& x) const;
-
-  // Affine maps between the box and the unit cube [0,1]^d / the canonical cube [-1,1]^d.
-  Eigen::VectorXd to_unit(const Eigen::VectorXd& x) const;
-  Eigen::VectorXd from_unit(const Eigen::VectorXd& u) const;
-  Eigen::VectorXd to_canonical(const Eigen::VectorXd& x) const;
-  Eigen::VectorXd from_canonical(const Eigen::VectorXd& c) const;
-
-  // Clamps x into the box (for numerical round-off at the faces).
-  Eigen::VectorXd clamp(const Eigen::VectorXd& x) const;
-
-  // The unit box [0,1]^d and the canonical box [-1,1]^d.
-  static Box unit(int d);
-  static Box canonical(int d);
-};
 
 // One evaluation: the point and its value (always minimised).
 struct Observation {
@@ -196,6 +170,8 @@ class Optimizer {
   };
 
   void install_trial(const Eigen::VectorXd& x);
+  // Appends {x, y} to history() and calls do_observe(); if that throws, undoes both and rethrows.
+  void record(const Eigen::VectorXd& x, double y);
   void complete(std::size_t pending_index, TrialId id, double y, char fate);
   void replay(const std::vector<Call>& calls);
 

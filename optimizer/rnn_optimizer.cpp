@@ -442,11 +442,7 @@ std::function<void()> RnnOptimizer::do_restore_state(StateReader& r) {
   if (acq_) {
     auto a = std::make_shared<AcqState>(*model_, box(), 0);
     r.expect("rng");
-    try {
-      a->rng.set_state(r.text());
-    } catch (const std::invalid_argument&) {
-      r.fail("malformed generator state");
-    }
+    a->rng = read_rng(r);
     r.expect("acq");
     a->fallbacks = static_cast<int>(r.count(1'000'000'000));
     internal::LstmState& ls = a->run.lstm_state();
@@ -462,11 +458,7 @@ std::function<void()> RnnOptimizer::do_restore_state(StateReader& r) {
   }
   auto s = std::make_shared<State>(*model_, box(), options_, 0);
   r.expect("rng");
-  try {
-    s->rng.set_state(r.text());
-  } catch (const std::invalid_argument&) {
-    r.fail("malformed generator state");
-  }
+  s->rng = read_rng(r);
   r.expect("counters");
   s->fallbacks = static_cast<int>(r.count(1'000'000'000));
   s->restarts = static_cast<int>(r.count(1'000'000'000));

@@ -25,9 +25,9 @@
 #include <string>
 #include <vector>
 
+#include "core/rng.h"
 #include "optimizer/model_file.h"
 #include "optimizer/optimizer.h"
-#include "optimizer/random.h"
 
 namespace rnnopt {
 

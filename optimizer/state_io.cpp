@@ -76,4 +76,14 @@ std::string StateReader::text() {
   return s;
 }
 
+Rng read_rng(StateReader& r) {
+  Rng rng;
+  try {
+    rng.set_state(r.text());
+  } catch (const std::invalid_argument&) {
+    r.fail("malformed generator state");
+  }
+  return rng;
+}
+
 }  // namespace rnnopt

@@ -9,12 +9,15 @@
 //   rnnopt::StateReader r(w.str(), "MyOptimizer::restore_state()");
 //   r.expect("my-optimizer-state");     // every read throws std::invalid_argument on bad input
 //   long long n = r.integer();
+//   rnnopt::Rng rng = rnnopt::read_rng(r);   // saved with w.text(rng.state())
 #pragma once
 
 #include <Eigen/Core>
 #include <cstdint>
 #include <sstream>
 #include <string>
+
+#include "core/rng.h"
 
 namespace rnnopt {
 
@@ -77,5 +80,9 @@ class StateReader {
   std::istringstream is_;
   std::string where_;
 };
+
+// Reads a generator saved as w.text(rng.state()). Throws like r.fail("malformed generator state")
+// if the text is not a generator state.
+Rng read_rng(StateReader& r);
 
 }  // namespace rnnopt

@@ -1,15 +1,8 @@
 // rnnopt/serve/service.cpp: requests, replies and the state file of rnnopt-serve (service.h).
 #include "serve/service.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <stdexcept>
 #include <utility>
 
@@ -19,6 +12,7 @@
 #include "baselines/random_search.h"
 #include "baselines/sobol_search.h"
 #include "baselines/spearmint.h"
+#include "core/durable_file.h"
 #include "optimizer/rnn_optimizer.h"
 
 namespace rnnopt::serve {
@@ -43,10 +37,6 @@ json box_json(const Box& box) {
 }
 
 json error(const std::string& message) { return json{{"error", message}}; }
-
-[[noreturn]] void system_error(const std::string& what, const std::string& path) {
-  throw std::runtime_error("cannot " + what + " '" + path + "': " + std::strerror(errno));
-}
 
 // A request's trial id: a JSON integer >= 1.
 TrialId trial_id(const json& v, const std::string& where) {
@@ -143,46 +133,11 @@ std::unique_ptr<Optimizer> make_optimizer(const std::string& spec, const Box& bo
                               "' (known: " + known_optimizers() + ")");
 }
 
-void write_durably(const std::string& path, std::string_view content) {
-  namespace fs = std::filesystem;
-  const fs::path target(path);
-  const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) system_error("create", tmp);
-  std::size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      ::close(fd);
-      system_error("write", tmp);
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    ::close(fd);
-    system_error("fsync", tmp);
-  }
-  if (::close(fd) != 0) system_error("close", tmp);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) system_error("rename to", path);
-  // The rename itself is durable only once the folder is synced.
-  const int dir = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir >= 0) {
-    ::fsync(dir);
-    ::close(dir);
-  }
-}
-
 Service::Service(ServiceOptions options) : options_(std::move(options)) {
   options_.box.validate("--box");
   if (!options_.state_path.empty() && std::filesystem::exists(options_.state_path)) {
     const std::string& path = options_.state_path;
-    std::ifstream in(path, std::ios::binary);
-    if (!in) system_error("read state file", path);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    const std::string text = ss.str();
+    const std::string text = read_file(path);
     const std::size_t newline = text.find('\n');
     json header;
     try {
@@ -231,7 +186,7 @@ std::string Service::state_text() const {
 }
 
 void Service::persist() {
-  if (!options_.state_path.empty()) write_durably(options_.state_path, state_text());
+  if (!options_.state_path.empty()) write_file_durably(options_.state_path, state_text());
 }
 
 std::string Service::handle(std::string_view line) {
@@ -311,7 +266,7 @@ std::string Service::handle(std::string_view line) {
       }
       const std::string path = arg.get<std::string>();
       try {
-        write_durably(path, state_text());
+        write_file_durably(path, state_text());
       } catch (const std::runtime_error& e) {
         return error(std::string("save: ") + e.what()).dump();
       }

@@ -77,8 +77,4 @@ class Service {
   bool resumed_ = false;
 };
 
-// Writes content to path durably: a temporary file in the same folder, write, fsync, rename,
-// fsync of the folder. Throws std::runtime_error naming the file and the system error.
-void write_durably(const std::string& path, std::string_view content);
-
 }  // namespace rnnopt::serve

@@ -3,12 +3,13 @@
 #include <LBFGSB.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
-#include <exception>
 #include <limits>
 #include <numeric>
 #include <thread>
+
+#include "baselines/spearmint.h"
+#include "core/parallel_for.h"
 
 namespace rnnopt::baselines::internal {
 namespace {
@@ -75,31 +76,6 @@ bool duplicates(const Eigen::VectorXd& u, const Eigen::MatrixXd& avoid) {
 }
 
 }  // namespace
-
-void parallel_for(int count, int threads, const std::function<void(int)>& f) {
-  const int t = std::min(resolve_threads(threads), count);
-  if (t <= 1) {
-    for (int i = 0; i < count; ++i) f(i);
-    return;
-  }
-  std::atomic<int> next{0};
-  std::exception_ptr error;
-  std::atomic<bool> failed{false};
-  auto worker = [&] {
-    for (int i = next++; i < count && !failed; i = next++) {
-      try {
-        f(i);
-      } catch (...) {
-        if (!failed.exchange(true)) error = std::current_exception();
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int k = 1; k < t; ++k) pool.emplace_back(worker);
-  worker();
-  for (auto& th : pool) th.join();
-  if (error) std::rethrow_exception(error);
-}
 
 double acquisition_at(const std::vector<GpPosterior>& models, const Acquisition& acq,
                       const Eigen::VectorXd& u, Eigen::VectorXd* grad) {
@@ -239,6 +215,18 @@ SearchResult maximize_acquisition(const std::vector<GpPosterior>& models, const 
     }
   }
   return result;
+}
+
+Eigen::VectorXd choose_point(const std::vector<GpPosterior>& models, const Acquisition& acq,
+                             const Eigen::MatrixXd& grid, const Eigen::MatrixXd& u_obs,
+                             const Eigen::MatrixXd& u_pend, const SearchOptions& options, Rng& rng,
+                             GpOptimizerStats& stats) {
+  Eigen::MatrixXd extra(u_obs.rows() + u_pend.rows(), u_obs.cols());
+  extra << u_obs, u_pend;
+  const SearchResult r = maximize_acquisition(models, acq, grid, extra, extra, options, rng);
+  stats.lbfgs_failures += r.lbfgs_failures;
+  stats.refined_wins += r.from_lbfgs ? 1 : 0;
+  return r.u;
 }
 
 }  // namespace rnnopt::baselines::internal

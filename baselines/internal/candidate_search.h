@@ -13,12 +13,13 @@
 
 #include "baselines/gp_options.h"
 #include "baselines/internal/gp.h"
-#include "optimizer/random.h"
+#include "core/rng.h"
+
+namespace rnnopt::baselines {
+struct GpOptimizerStats;
+}
 
 namespace rnnopt::baselines::internal {
-
-// Runs f(0), ..., f(count - 1) on up to `threads` threads (0: hardware concurrency).
-void parallel_for(int count, int threads, const std::function<void(int)>& f);
 
 enum class AcquisitionKind {
   kExpectedImprovement,   // mean over models of EI(target_s, mu_s, sd_s), maximised
@@ -50,5 +51,14 @@ SearchResult maximize_acquisition(const std::vector<GpPosterior>& models, const 
                                   const Eigen::MatrixXd& grid, const Eigen::MatrixXd& extra,
                                   const Eigen::MatrixXd& avoid, const SearchOptions& options,
                                   Rng& rng);
+
+// The last step of a GP optimizer's proposal (SpearmintOptimizer, SpearmintFixed, GpUcb):
+// maximize_acquisition() over the grid plus the observed (u_obs) and pending (u_pend) unit-cube
+// points, avoiding both; adds its L-BFGS-B failures and refined wins to stats and returns the
+// chosen unit-cube point.
+Eigen::VectorXd choose_point(const std::vector<GpPosterior>& models, const Acquisition& acq,
+                             const Eigen::MatrixXd& grid, const Eigen::MatrixXd& u_obs,
+                             const Eigen::MatrixXd& u_pend, const SearchOptions& options, Rng& rng,
+                             GpOptimizerStats& stats);
 
 }  // namespace rnnopt::baselines::internal

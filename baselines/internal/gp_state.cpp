@@ -63,16 +63,6 @@ GpOptimizerStats read_stats(StateReader& r) {
   return s;
 }
 
-Rng read_rng(StateReader& r) {
-  Rng rng;
-  try {
-    rng.set_state(r.text());
-  } catch (const std::invalid_argument&) {
-    r.fail("malformed generator state");
-  }
-  return rng;
-}
-
 std::unique_ptr<GpPosterior> rebuild_fixed_posterior(const FixedGpOptions& options, const Box& box,
                                                      const std::vector<Observation>& history,
                                                      int fit_size) {
@@ -83,6 +73,58 @@ std::unique_ptr<GpPosterior> rebuild_fixed_posterior(const FixedGpOptions& optio
     model->add(box.to_unit(history[i].x).cwiseMax(0.0).cwiseMin(1.0), history[i].y);
   }
   return model;
+}
+
+void observe_fixed_gp(const FixedGpOptions& options, const Box& box, const Observation& obs,
+                      FixedGpMembers members) {
+  if (options.standardize_y || members.model_stale || !members.model) {
+    members.model_stale = true;
+    return;
+  }
+  members.model->add(box.to_unit(obs.x).cwiseMax(0.0).cwiseMin(1.0), obs.y);
+}
+
+const GpPosterior& current_fixed_gp(const FixedGpOptions& options, const Optimizer& self,
+                                    const Eigen::MatrixXd& u, FixedGpMembers members) {
+  if (members.model_stale || !members.model) {
+    members.model =
+        std::make_unique<GpPosterior>(fit_fixed_posterior(options, self.box(), self.history(), u));
+    members.model_stale = false;
+    members.model_fit_size = static_cast<int>(self.history().size());
+    ++members.stats.fits;
+  }
+  members.stats.numerical_trouble = members.model->numerical_trouble();
+  return *members.model;
+}
+
+void write_fixed_gp_state(StateWriter& w, const Rng& rng, const GpOptimizerStats& stats,
+                          const GpPosterior* model, bool model_stale, int model_fit_size) {
+  w.text(rng.state());
+  write_stats(w, stats);
+  w.integer(model && !model_stale ? model_fit_size : -1);
+}
+
+std::function<void()> read_fixed_gp_state(StateReader& r, const FixedGpOptions& options,
+                                          const Optimizer& self, FixedGpMembers members) {
+  const Rng rng = read_rng(r);
+  const GpOptimizerStats stats = read_stats(r);
+  const long long fit_size = r.integer();
+  if (fit_size < -1 || fit_size == 0 || fit_size > 100'000'000) {
+    r.fail("malformed saved state: bad model size");
+  }
+  return [&options, &self, members, rng, stats, fit_size] {
+    members.rng = rng;
+    members.stats = stats;
+    members.model.reset();
+    members.model_stale = true;
+    members.model_fit_size = 0;
+    if (fit_size > 0 && static_cast<std::size_t>(fit_size) <= self.history().size()) {
+      members.model =
+          rebuild_fixed_posterior(options, self.box(), self.history(), static_cast<int>(fit_size));
+      members.model_stale = false;
+      members.model_fit_size = static_cast<int>(fit_size);
+    }
+  };
 }
 
 }  // namespace rnnopt::baselines::internal

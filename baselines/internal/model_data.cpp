@@ -4,6 +4,7 @@
 
 #include "baselines/internal/candidate_search.h"
 #include "baselines/sobol_sequence.h"
+#include "core/parallel_for.h"
 
 namespace rnnopt::baselines::internal {
 

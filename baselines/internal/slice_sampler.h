@@ -19,7 +19,7 @@
 #include <numeric>
 #include <vector>
 
-#include "optimizer/random.h"
+#include "core/rng.h"
 
 namespace rnnopt::baselines::internal {
 

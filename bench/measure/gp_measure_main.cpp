@@ -21,9 +21,9 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/rng.h"
 #include "functions/gp_sample.h"
 #include "functions/internal/box_search.h"
-#include "optimizer/random.h"
 
 namespace fn = rnnopt::functions;
 using Eigen::VectorXd;

@@ -18,7 +18,7 @@
 #include "baselines/dlib_lipo.h"
 #include "bench/quality/registry.h"
 #include "bench/quality/statistics.h"
-#include "optimizer/random.h"
+#include "core/rng.h"
 
 namespace {
 

@@ -2,20 +2,20 @@
 
 #include <time.h>
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <exception>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <stdexcept>
-#include <thread>
 
 #include "baselines/callback_optimizer.h"
-#include "bench/quality/file_io.h"
 #include "bench/quality/progress.h"
 #include "bench/quality/statistics.h"
-#include "optimizer/random.h"
+#include "core/durable_file.h"
+#include "core/parallel_for.h"
+#include "core/rng.h"
 
 namespace rnnopt::bench {
 namespace {
@@ -250,65 +250,56 @@ BenchResult run_benchmark(const Bench& bench, std::ostream& log) {
 
   Progress progress(log, remaining, cfg.jobs, cfg.progress && !pending.empty());
   std::mutex write_mutex;
-  std::atomic<std::size_t> next{0};
-  std::exception_ptr io_error;
-  auto worker = [&] {
-    while (true) {
-      const std::size_t j = next.fetch_add(1);
-      if (j >= pending.size()) return;
-      {
-        std::lock_guard lock(write_mutex);
-        if (io_error) return;
-      }
-      const std::size_t k = pending[j];
-      const PlannedRun& run = plan[k];
-      const auto start = std::chrono::steady_clock::now();
-      try {
-        InstanceSlot& slot = *slots.at({run.function, run.instance});
-        std::call_once(slot.once, [&] {
-          try {
-            const FunctionEntry& fn = bench.functions[run.function];
-            const auto known = known_minima.find({fn.label, fn.instance_seed(run.instance)});
-            slot.instance = fn.make_instance(
-                run.instance,
-                known == known_minima.end() ? std::nullopt : std::optional<double>(known->second));
-          } catch (...) {
-            slot.error = std::current_exception();
-          }
-        });
-        if (slot.error) std::rethrow_exception(slot.error);
-        ExecutedRun done = execute_run(bench, run, slot.instance);
-        const std::string lines = format_run(done.record, done.xs);
-        std::lock_guard lock(write_mutex);
+  // One pending run: a failed run is recorded in result.failures; an I/O error on the trace
+  // stops the benchmark (parallel_for starts no further run and rethrows it).
+  auto run_one = [&](int j) {
+    const std::size_t k = pending[j];
+    const PlannedRun& run = plan[k];
+    const auto start = std::chrono::steady_clock::now();
+    std::optional<ExecutedRun> done;
+    std::string lines;
+    try {
+      InstanceSlot& slot = *slots.at({run.function, run.instance});
+      std::call_once(slot.once, [&] {
         try {
-          append_durably(trace_path, lines);
+          const FunctionEntry& fn = bench.functions[run.function];
+          const auto known = known_minima.find({fn.label, fn.instance_seed(run.instance)});
+          slot.instance = fn.make_instance(
+              run.instance,
+              known == known_minima.end() ? std::nullopt : std::optional<double>(known->second));
         } catch (...) {
-          io_error = std::current_exception();
-          return;
+          slot.error = std::current_exception();
         }
-        records[k] = std::move(done.record);
-        ++result.executed;
-      } catch (const std::exception& e) {
-        const RunKey key = key_of(bench, run);
-        std::lock_guard lock(write_mutex);
-        result.failures.push_back(key.optimizer + " on " + key.function + " instance " +
-                                  std::to_string(key.instance) + " seed " +
-                                  std::to_string(key.seed) + ": " + e.what());
-      }
-      const double seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      progress.add_done(run.optimizer, horizon, seconds);
-      progress.add_run();
+      });
+      if (slot.error) std::rethrow_exception(slot.error);
+      done = execute_run(bench, run, slot.instance);
+      lines = format_run(done->record, done->xs);
+    } catch (const std::exception& e) {
+      done.reset();
+      const RunKey key = key_of(bench, run);
+      std::lock_guard lock(write_mutex);
+      result.failures.push_back(key.optimizer + " on " + key.function + " instance " +
+                                std::to_string(key.instance) + " seed " + std::to_string(key.seed) +
+                                ": " + e.what());
     }
+    if (done) {
+      std::lock_guard lock(write_mutex);
+      append_file_durably(trace_path, lines);
+      records[k] = std::move(done->record);
+      ++result.executed;
+    }
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    progress.add_done(run.optimizer, horizon, seconds);
+    progress.add_run();
   };
-  const int threads =
-      std::min<int>(cfg.jobs, static_cast<int>(std::max<std::size_t>(1, pending.size())));
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& th : pool) th.join();
+  try {
+    parallel_for(static_cast<int>(pending.size()), cfg.jobs, run_one);
+  } catch (...) {
+    progress.finish();
+    throw;
+  }
   progress.finish();
-  if (io_error) std::rethrow_exception(io_error);
 
   for (auto& r : records) {
     if (r) result.runs.push_back(std::move(*r));

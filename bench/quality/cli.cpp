@@ -8,10 +8,10 @@
 #include <stdexcept>
 #include <thread>
 
-#include "bench/quality/file_io.h"
 #include "bench/quality/plots.h"
 #include "bench/quality/report.h"
 #include "bench/quality/summary.h"
+#include "core/durable_file.h"
 #include "optimizer/model_file.h"
 
 #ifndef RNNOPT_SOURCE_DIR
@@ -317,11 +317,11 @@ int bench_main(int argc, const char* const* argv, std::ostream& out, std::ostrea
     for (const auto& f : result.failures) err << "rnnopt-bench: run failed: " << f << '\n';
 
     const Summary summary = summarize(*bench, result.runs);
-    write_file_atomically(cfg.out / "summary.json", summary_json(*bench, summary, result).dump(2));
+    write_file_durably(cfg.out / "summary.json", summary_json(*bench, summary, result).dump(2));
     std::vector<std::filesystem::path> pngs;
     if (cfg.plots) pngs = write_plots(*bench, summary, cfg.out, err);
     const std::filesystem::path report = cfg.out / "report.md";
-    write_file_atomically(report, report_markdown(*bench, summary, result, pngs));
+    write_file_durably(report, report_markdown(*bench, summary, result, pngs));
 
     print_summary_table(out, *bench, summary);
     out << "\nreport:  " << report.string() << "\nsummary: " << (cfg.out / "summary.json").string()

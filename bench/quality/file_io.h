@@ -1,4 +1,5 @@
-// rnnopt/bench/quality/file_io.h: crash-safe writes for the benchmark's output files.
+// rnnopt/bench/quality/file_io.h: the benchmark's names for core's durable file writes
+// (core/durable_file.h), kept for code written against them.
 //
 // Whole files (summary, report, plots) are written to a temporary file in the same folder and
 // renamed over the target, so a reader never sees a partial file. The trace grows by appending
@@ -9,20 +10,22 @@
 #pragma once
 
 #include <filesystem>
-#include <string>
 #include <string_view>
+
+#include "core/durable_file.h"
 
 namespace rnnopt::bench {
 
-// Writes content to path.tmp.<pid> and renames it to path (atomic on POSIX file systems).
-// Throws std::runtime_error naming the file and the system error.
-void write_file_atomically(const std::filesystem::path& path, std::string_view content);
+// write_file_durably(path, content); throws std::runtime_error naming the file and the error.
+inline void write_file_atomically(const std::filesystem::path& path, std::string_view content) {
+  write_file_durably(path, content);
+}
 
-// Appends content to path (created if missing) in one write and fsyncs it.
-// Throws std::runtime_error naming the file and the system error.
-void append_durably(const std::filesystem::path& path, std::string_view content);
+// append_file_durably(path, content); throws std::runtime_error naming the file and the error.
+inline void append_durably(const std::filesystem::path& path, std::string_view content) {
+  append_file_durably(path, content);
+}
 
-// The whole file as a string. Throws std::runtime_error if it cannot be read.
-std::string read_file(const std::filesystem::path& path);
+using rnnopt::read_file;
 
 }  // namespace rnnopt::bench

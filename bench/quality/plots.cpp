@@ -4,13 +4,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <iterator>
 #include <limits>
 #include <sstream>
+#include <stdexcept>
 
-#include "bench/quality/file_io.h"
+#include "core/durable_file.h"
+#include "core/gnuplot.h"
 
 namespace rnnopt::bench {
 namespace {
@@ -22,23 +22,6 @@ constexpr double kMinFloor = 1e-10;
 // Distinct colours for up to 8 optimizers (then they repeat).
 constexpr const char* kColours[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728",
                                     "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"};
-
-std::string run_capture(const std::string& command) {
-  std::string out;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return out;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-  ::pclose(pipe);
-  return out;
-}
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
 
 // gnuplot strings in double quotes: escape what gnuplot would interpret.
 std::string gp_text(const std::string& s) {
@@ -54,15 +37,6 @@ std::string gp_text(const std::string& s) {
 double clamp_floor(double v, double floor) { return std::isfinite(v) ? std::max(v, floor) : floor; }
 
 }  // namespace
-
-std::string gnuplot_png_terminal() {
-  const std::string terms = run_capture("gnuplot -e 'set terminal' 2>&1");
-  if (terms.find("pngcairo") != std::string::npos) return "pngcairo";
-  if (terms.find(" png ") != std::string::npos || terms.find("png ") != std::string::npos) {
-    return "png";
-  }
-  return "";
-}
 
 std::vector<std::filesystem::path> write_plots(const Bench& bench, const Summary& summary,
                                                const std::filesystem::path& dir,
@@ -102,7 +76,7 @@ std::vector<std::filesystem::path> write_plots(const Bench& bench, const Summary
     script << "# rnnopt-bench: best-so-far regret against t (" << stat << ", 95% band)\n"
            << "set terminal " << terminal << " size " << 560 * cols << "," << 430 * rows
            << (terminal == "pngcairo" ? " enhanced font 'Sans,10'" : "") << "\n"
-           << "set output " << quote(png_tmp.string()) << "\n"
+           << "set output " << shell_quote(png_tmp.string()) << "\n"
            << "set multiplot layout " << rows << "," << cols << " title \"Best-so-far regret, "
            << stat << " with 95% band, " << family_title << "\"\n"
            << "set logscale y\n"
@@ -137,7 +111,7 @@ std::vector<std::filesystem::path> write_plots(const Bench& bench, const Summary
                << '\n';
         }
         data << "\n\n";
-        const std::string src = quote(dat.string()) + " index " + std::to_string(index);
+        const std::string src = shell_quote(dat.string()) + " index " + std::to_string(index);
         plots.push_back(src + " using 1:3:4 with filledcurves " + lc + " notitle");
         plots.push_back(src + " using 1:2 with lines lw 2 " + lc + " title \"" +
                         gp_text(opt.label) + " (n=" + std::to_string(curve->n) + ")\"");
@@ -148,17 +122,20 @@ std::vector<std::filesystem::path> write_plots(const Bench& bench, const Summary
       script << "\n";
     }
     script << "unset multiplot\nset output\n";
-    write_file_atomically(dat, data.str());
+    write_file_durably(dat, data.str());
     const fs::path gp = plot_dir / ("regret_" + std::string(family) + ".gp");
-    write_file_atomically(gp, script.str());
+    write_file_durably(gp, script.str());
     if (terminal.empty()) continue;
-    const std::string err = run_capture("gnuplot " + quote(gp.string()) + " 2>&1");
+    std::string err = run_gnuplot(gp).output;
     std::error_code ec;
     if (fs::exists(png_tmp, ec) && fs::file_size(png_tmp, ec) > 0) {
-      fs::rename(png_tmp, png, ec);
-      if (!ec) {
+      try {
+        write_file_durably(png, read_file(png_tmp));
+        fs::remove(png_tmp, ec);
         pngs.push_back(png);
         continue;
+      } catch (const std::runtime_error& e) {
+        err = e.what();
       }
     }
     fs::remove(png_tmp, ec);

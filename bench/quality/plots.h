@@ -14,12 +14,13 @@
 #include <vector>
 
 #include "bench/quality/summary.h"
+#include "core/gnuplot.h"
 
 namespace rnnopt::bench {
 
-// The gnuplot terminal to use: "pngcairo" when the installed gnuplot has it, else "png"; empty
-// when gnuplot cannot be run.
-std::string gnuplot_png_terminal();
+// The gnuplot terminal to use (core/gnuplot.h): "pngcairo" when the installed gnuplot has it,
+// else "png"; empty when gnuplot cannot be run.
+using rnnopt::gnuplot_png_terminal;
 
 // Writes DIR/plots/regret_<family>.{dat,gp} and renders DIR/regret_<family>.png for each family
 // ("gp", "classic") present in the summary; returns the PNG paths. Every file is written to a

@@ -8,7 +8,7 @@
 // both have. For every function, family and all functions x horizon: each optimizer's mean rank.
 //
 //   rnnopt::bench::Summary s = rnnopt::bench::summarize(bench, result.runs);
-//   rnnopt::bench::write_file_atomically(dir / "summary.json", summary_json(bench, s,
+//   rnnopt::write_file_durably(dir / "summary.json", summary_json(bench, s,
 //   result).dump(2));
 #pragma once
 

@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <string_view>
 
-#include "bench/quality/file_io.h"
+#include "core/durable_file.h"
 
 namespace rnnopt::bench {
 
@@ -142,7 +142,7 @@ TraceContents load_trace(const std::filesystem::path& path, bool repair) {
   }
   drop_block();
   if (repair && out.damaged_lines > 0) {
-    write_file_atomically(path, kept);
+    write_file_durably(path, kept);
     out.repaired = true;
   }
   return out;

@@ -7,12 +7,12 @@
 // "regret" is the best-so-far regret best_y - f_star; propose_us and observe_us are wall-clock
 // microseconds, cpu_us the thread CPU time of both (robust to a loaded machine); "n" is the run's
 // length, so that a reader can tell a complete run (lines t = 1..n, in order) from a damaged one.
-// The lines of one run are appended together after the run completes (append_durably), so an
+// The lines of one run are appended together after the run completes (append_file_durably), so an
 // interrupted benchmark leaves whole runs and at most one truncated last line, which load_trace()
 // drops and repairs.
 //
 //   std::string lines = rnnopt::bench::format_run(record, xs);
-//   rnnopt::bench::append_durably(dir / "trace.jsonl", lines);
+//   rnnopt::append_file_durably(dir / "trace.jsonl", lines);
 //   rnnopt::bench::TraceContents done = rnnopt::bench::load_trace(dir / "trace.jsonl", true);
 #pragma once
 

@@ -10,7 +10,7 @@
 #include <numeric>
 #include <utility>
 
-#include "optimizer/random.h"
+#include "core/rng.h"
 
 namespace rnnopt::functions::internal {
 

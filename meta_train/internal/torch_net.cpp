@@ -3,7 +3,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "optimizer/random.h"
+#include "core/rng.h"
 
 namespace rnnopt::train::internal {
 

@@ -26,6 +26,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/durable_file.h"
+#include "core/gnuplot.h"
 #include "meta_train/acq_config.h"
 #include "meta_train/acq_run.h"
 #include "meta_train/distributed.h"
@@ -39,10 +41,6 @@ using nlohmann::json;
 std::atomic<int> g_signal{0};
 extern "C" void on_signal(int sig) { g_signal.store(sig); }
 
-void write_atomically(const fs::path& path, const std::string& text) {
-  rnnopt::train::write_text_atomically(path.string(), text);
-}
-
 // Keeps the metrics lines up to `iteration` (those written after the last checkpoint are redone).
 void truncate_metrics(const fs::path& path, int iteration) {
   std::ifstream in(path);
@@ -52,7 +50,7 @@ void truncate_metrics(const fs::path& path, int iteration) {
     const json j = json::parse(line, nullptr, false);
     if (!j.is_discarded() && j.value("iteration", 0) <= iteration) kept += line + "\n";
   }
-  write_atomically(path, kept);
+  rnnopt::write_file_durably(path, kept);
 }
 
 std::string hms(double seconds) {
@@ -65,7 +63,7 @@ std::string hms(double seconds) {
 // Training and validation curves as a PNG through gnuplot (best effort: a warning on failure).
 void plot_curves(const fs::path& run_dir) {
   std::ifstream in(run_dir / "metrics.jsonl");
-  std::ofstream train(run_dir / "train.tsv"), val(run_dir / "validation.tsv");
+  std::ostringstream train, val;
   std::string line;
   while (std::getline(in, line)) {
     const json j = json::parse(line, nullptr, false);
@@ -77,11 +75,16 @@ void plot_curves(const fs::path& run_dir) {
           << j["ci95"].get<double>() << '\n';
     }
   }
-  train.close();
-  val.close();
+  rnnopt::write_file_durably(run_dir / "train.tsv", train.str());
+  rnnopt::write_file_durably(run_dir / "validation.tsv", val.str());
+  const std::string terminal = rnnopt::gnuplot_png_terminal();
+  if (terminal.empty()) {
+    std::cerr << "warning: gnuplot with a PNG terminal not found; curves.png not written\n";
+    return;
+  }
   const fs::path script = run_dir / "curves.gp";
-  std::ofstream gp(script);
-  gp << "set terminal pngcairo size 1000,700 noenhanced\n"
+  std::ostringstream gp;
+  gp << "set terminal " << terminal << " size 1000,700 noenhanced\n"
      << "set output '" << (run_dir / "curves.png").string() << "'\n"
      << "set multiplot layout 2,1\n"
      << "set title 'training loss (mean over the batch of the summed loss)'\n"
@@ -92,15 +95,9 @@ void plot_curves(const fs::path& run_dir) {
      << "plot '" << (run_dir / "validation.tsv").string()
      << "' using 1:2:3 with yerrorlines title 'regret'\n"
      << "unset multiplot\n";
-  gp.close();
-  const std::string cmd = "gnuplot '" + script.string() + "' 2>/dev/null";
-  if (std::system(cmd.c_str()) != 0) {
-    // pngcairo may be missing in gnuplot-nox; fall back to the plain png terminal.
-    const std::string fallback =
-        "sed -i 's/pngcairo/png/' '" + script.string() + "' && gnuplot '" + script.string() + "'";
-    if (std::system(fallback.c_str()) != 0) {
-      std::cerr << "warning: gnuplot failed; curves.png not written\n";
-    }
+  rnnopt::write_file_durably(script, gp.str());
+  if (!rnnopt::run_gnuplot(script).ok()) {
+    std::cerr << "warning: gnuplot failed; curves.png not written\n";
   }
 }
 
@@ -395,7 +392,8 @@ int run(int argc, char** argv) {
   }
   const rnnopt::train::TrainConfig config = rnnopt::train::config_from_json(doc);
   fs::create_directories(run_dir);
-  write_atomically(run_dir / "config.json", rnnopt::train::config_to_json(config).dump(2) + "\n");
+  rnnopt::write_file_durably(run_dir / "config.json",
+                             rnnopt::train::config_to_json(config).dump(2) + "\n");
   std::cout << "seed: " << config.seed
             << " (the run is reproduced by its config.json, which records it)\n"
             << "config: " << (run_dir / "config.json").string() << "\n"
@@ -419,7 +417,7 @@ int run(int argc, char** argv) {
       trainer.set_weights(rnnopt::read_model_file(init_path));
       std::cout << "initial weights from " << init_path << std::endl;
     }
-    std::ofstream(metrics_path, std::ios::trunc);
+    rnnopt::write_file_durably(metrics_path, "");
   }
   std::ofstream metrics(metrics_path, std::ios::app);
   std::signal(SIGINT, on_signal);

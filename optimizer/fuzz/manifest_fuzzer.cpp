@@ -13,8 +13,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "core/rng.h"
 #include "optimizer/model_file.h"
-#include "optimizer/random.h"
 #include "optimizer/rnn_optimizer.h"
 
 namespace {

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "optimizer/random.h"
+#include "core/rng.h"
 
 namespace rnnopt::internal {
 

@@ -12,10 +12,10 @@
 #include <Eigen/Core>
 #include <string>
 
+#include "core/rng.h"
 #include "optimizer/internal/acq_features.h"
 #include "optimizer/internal/lstm.h"
 #include "optimizer/model_file.h"
-#include "optimizer/random.h"
 
 namespace rnnopt::internal {
 

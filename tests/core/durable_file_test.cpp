@@ -1,0 +1,121 @@
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/durable_file.h"
+
+namespace fs = std::filesystem;
+using Catch::Contains;
+
+namespace {
+
+// A fresh folder under the system temp folder, removed at scope exit.
+class ScratchDir {
+ public:
+  explicit ScratchDir(const std::string& name)
+      : path_(fs::temp_directory_path() /
+              ("rnnopt-core-" + name + "-" + std::to_string(::getpid()))) {
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::vector<std::string> names_in(const fs::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename());
+  return names;
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+}  // namespace
+
+TEST_CASE("write_file_durably replaces a file whole and leaves no temporary",
+          "[core][durable_file]") {
+  ScratchDir dir("replace");
+  const fs::path path = dir.path() / "summary.json";
+  rnnopt::write_file_durably(path, std::string("first version, rather long\n"));
+  CHECK(rnnopt::read_file(path) == "first version, rather long\n");
+  CHECK((fs::status(path).permissions() & fs::perms::others_read) != fs::perms::none);
+
+  rnnopt::write_file_durably(path, std::string("second\n"));
+  CHECK(rnnopt::read_file(path) == "second\n");
+  CHECK(names_in(dir.path()) == std::vector<std::string>{"summary.json"});
+
+  const std::vector<std::uint8_t> bytes{0, 1, 2, 255, 0};
+  rnnopt::write_file_durably(path, std::span<const std::uint8_t>(bytes));
+  CHECK(rnnopt::read_file(path) == std::string("\0\1\2\xff\0", 5));
+  rnnopt::write_file_durably(path, std::string());
+  CHECK(rnnopt::read_file(path).empty());
+  CHECK(names_in(dir.path()) == std::vector<std::string>{"summary.json"});
+
+  // A path without a folder part is written in the current folder.
+  const fs::path cwd = fs::current_path();
+  fs::current_path(dir.path());
+  rnnopt::write_file_durably("here.txt", std::string("x"));
+  fs::current_path(cwd);
+  CHECK(rnnopt::read_file(dir.path() / "here.txt") == "x");
+}
+
+TEST_CASE("write_file_durably names the path and the system error on failure",
+          "[core][durable_file]") {
+  ScratchDir dir("errors");
+  // A missing folder (the writer does not create folders).
+  const fs::path missing = dir.path() / "missing" / "out.json";
+  CHECK_THAT(error_of([&] { rnnopt::write_file_durably(missing, std::string("x")); }),
+             Contains(missing.string() + ": cannot create a temporary file in " +
+                      (dir.path() / "missing").string()) &&
+                 Contains(std::strerror(ENOENT)));
+  CHECK_FALSE(fs::exists(dir.path() / "missing"));
+
+  // A "folder" that is a regular file: no file can be created in it (even by root).
+  rnnopt::write_file_durably(dir.path() / "plain", std::string("not a folder"));
+  const fs::path under_file = dir.path() / "plain" / "out.json";
+  CHECK_THAT(error_of([&] { rnnopt::write_file_durably(under_file, std::string("x")); }),
+             Contains(under_file.string() + ": cannot create a temporary file") &&
+                 Contains(std::strerror(ENOTDIR)));
+
+  // The rename fails after the temporary file was written (the target is a non-empty folder):
+  // the temporary file is removed and the folder is unchanged.
+  fs::create_directories(dir.path() / "sub" / "occupied" / "x");
+  const fs::path occupied = dir.path() / "sub" / "occupied";
+  CHECK_THAT(error_of([&] { rnnopt::write_file_durably(occupied, std::string("x")); }),
+             Contains(occupied.string() + ": cannot rename the temporary file over the target"));
+  CHECK(names_in(dir.path() / "sub") == std::vector<std::string>{"occupied"});
+  CHECK(names_in(occupied) == std::vector<std::string>{"x"});
+}
+
+TEST_CASE("append_file_durably appends and read_file names a missing file",
+          "[core][durable_file]") {
+  ScratchDir dir("append");
+  const fs::path path = dir.path() / "trace.jsonl";
+  rnnopt::append_file_durably(path, "one\n");
+  rnnopt::append_file_durably(path, "two\n");
+  CHECK(rnnopt::read_file(path) == "one\ntwo\n");
+  const fs::path nowhere = dir.path() / "no" / "trace.jsonl";
+  CHECK_THAT(error_of([&] { rnnopt::append_file_durably(nowhere, "x"); }),
+             Contains(nowhere.string() + ": cannot open"));
+  CHECK_THAT(error_of([&] { rnnopt::read_file(dir.path() / "none.txt"); }),
+             Contains((dir.path() / "none.txt").string() + ": cannot read"));
+}
