@@ -35,6 +35,41 @@ rnnopt::AcquisitionSpec small_spec() {
   return a;
 }
 
+// The dense reference of a noise-free GP (variance 1, diagonal 1 + jitter, per-dimension
+// length-scales ell) on values s at the columns of X: its log marginal likelihood and its
+// posterior mean and standard deviation at the columns of C.
+struct DenseGp {
+  double log_marginal = 0.0;
+  Eigen::VectorXd mean, sd;
+};
+DenseGp dense_gp(AcqKernelKind kind, const Eigen::VectorXd& ell, double jitter,
+                 const Eigen::MatrixXd& X, const Eigen::VectorXd& s, const Eigen::MatrixXd& C) {
+  const auto n = X.cols();
+  auto kf = [&](const Eigen::VectorXd& a, const Eigen::VectorXd& b) {
+    return rnnopt::internal::acq_kernel(kind, (a - b).cwiseQuotient(ell).squaredNorm());
+  };
+  Eigen::MatrixXd K(n, n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    for (Eigen::Index j = 0; j < n; ++j) K(i, j) = kf(X.col(i), X.col(j)) + (i == j ? jitter : 0.0);
+  }
+  const Eigen::LLT<Eigen::MatrixXd> llt(K);
+  const Eigen::MatrixXd L = llt.matrixL();
+  const Eigen::VectorXd a = L.triangularView<Eigen::Lower>().solve(s);
+  DenseGp g;
+  g.log_marginal = -0.5 * a.squaredNorm() - L.diagonal().array().log().sum() -
+                   0.5 * static_cast<double>(n) * std::log(2 * M_PI);
+  const Eigen::VectorXd alpha = llt.solve(s);
+  g.mean.resize(C.cols());
+  g.sd.resize(C.cols());
+  for (Eigen::Index c = 0; c < C.cols(); ++c) {
+    Eigen::VectorXd k(n);
+    for (Eigen::Index i = 0; i < n; ++i) k[i] = kf(X.col(i), C.col(c));
+    g.mean[c] = k.dot(alpha);
+    g.sd[c] = std::sqrt(std::max(1.0 - k.dot(llt.solve(k)), 1e-12));
+  }
+  return g;
+}
+
 std::shared_ptr<const rnnopt::Model> acq_model(int d, std::uint64_t seed, int horizon = 20) {
   rnnopt::RandomModelSpec spec;
   spec.name = "acq-random";
@@ -241,28 +276,11 @@ TEST_CASE("Evidence features: the bank's posteriors weighted by their marginal l
   std::vector<double> lml;
   std::vector<Eigen::VectorXd> mus, sds;
   for (const auto& kern : cfg.kernels) {
-    auto kf = [&](const Eigen::VectorXd& a, const Eigen::VectorXd& b) {
-      return rnnopt::internal::acq_kernel(kern.kind,
-                                          (a - b).squaredNorm() / (kern.length_scale * kern.length_scale));
-    };
-    Eigen::MatrixXd K(n, n);
-    for (int i = 0; i < n; ++i) {
-      for (int j = 0; j < n; ++j) K(i, j) = kf(X.col(i), X.col(j)) * (i == j ? 1 + cfg.jitter : 1);
-    }
-    const Eigen::LLT<Eigen::MatrixXd> llt(K);
-    const Eigen::MatrixXd L = llt.matrixL();
-    const Eigen::VectorXd a = L.triangularView<Eigen::Lower>().solve(s);
-    lml.push_back(-0.5 * a.squaredNorm() - L.diagonal().array().log().sum() -
-                  0.5 * n * std::log(2 * M_PI));
-    Eigen::VectorXd mu(C.cols()), sd(C.cols());
-    for (int c = 0; c < C.cols(); ++c) {
-      Eigen::VectorXd k(n);
-      for (int i = 0; i < n; ++i) k[i] = kf(X.col(i), C.col(c));
-      mu[c] = k.dot(llt.solve(s));
-      sd[c] = std::sqrt(std::max(1.0 - k.dot(llt.solve(k)), 1e-12));
-    }
-    mus.push_back(mu);
-    sds.push_back(sd);
+    const DenseGp g = dense_gp(kern.kind, Eigen::VectorXd::Constant(2, kern.length_scale),
+                               cfg.jitter, X, s, C);
+    lml.push_back(g.log_marginal);
+    mus.push_back(g.mean);
+    sds.push_back(g.sd);
   }
   const double top = *std::max_element(lml.begin(), lml.end());
   std::vector<double> w;
@@ -487,23 +505,11 @@ TEST_CASE("Fitted-kernel features: per-dimension length-scales by maximum likeli
     return rnnopt::internal::gp_log_marginal(kind, ell, X, n, s, cfg.jitter);
   };
   // gp_log_marginal against a dense reference; the fit's value is its own.
-  {
-    const Eigen::VectorXd ell = Eigen::Vector3d(0.2, 0.7, 1.3);
-    Eigen::MatrixXd K(n, n);
-    for (int i = 0; i < n; ++i) {
-      for (int j = 0; j < n; ++j) {
-        const double r2 = (X.col(i) - X.col(j)).cwiseQuotient(ell).squaredNorm();
-        K(i, j) = rnnopt::internal::acq_kernel(AcqKernelKind::kMatern52, r2) +
-                  (i == j ? cfg.jitter : 0.0);
-      }
-    }
-    const Eigen::LLT<Eigen::MatrixXd> llt(K);
-    const Eigen::MatrixXd L = llt.matrixL();
-    const Eigen::VectorXd a = L.triangularView<Eigen::Lower>().solve(s);
-    const double ref = -0.5 * a.squaredNorm() - L.diagonal().array().log().sum() -
-                       0.5 * n * std::log(2 * M_PI);
-    CHECK(lm(AcqKernelKind::kMatern52, ell) == Approx(ref).epsilon(1e-9));
-  }
+  CHECK(lm(AcqKernelKind::kMatern52, Eigen::Vector3d(0.2, 0.7, 1.3)) ==
+        Approx(dense_gp(AcqKernelKind::kMatern52, Eigen::Vector3d(0.2, 0.7, 1.3), cfg.jitter, X, s,
+                        C)
+                   .log_marginal)
+            .epsilon(1e-9));
   CHECK(fk.log_marginal == lm(fk.kind, fk.length_scales));
   // Better than every reference kernel, and no single step of the search improves on it.
   for (const auto& kern : cfg.kernels) {
@@ -519,22 +525,11 @@ TEST_CASE("Fitted-kernel features: per-dimension length-scales by maximum likeli
   // The last three features are that kernel's posterior at the candidates: mean - best, log sd / 4,
   // log EI / 10, from a dense reference.
   const double sb = s[h.best()];
-  auto kf = [&](const Eigen::VectorXd& a, const Eigen::VectorXd& b) {
-    return rnnopt::internal::acq_kernel(fk.kind,
-                                        (a - b).cwiseQuotient(fk.length_scales).squaredNorm());
-  };
-  Eigen::MatrixXd K(n, n);
-  for (int i = 0; i < n; ++i) {
-    for (int j = 0; j < n; ++j) K(i, j) = kf(X.col(i), X.col(j)) + (i == j ? cfg.jitter : 0.0);
-  }
-  const Eigen::LLT<Eigen::MatrixXd> llt(K);
-  const Eigen::VectorXd alpha = llt.solve(s);
+  const DenseGp ref = dense_gp(fk.kind, fk.length_scales, cfg.jitter, X, s, C);
   const int w = cfg.feature_width();
   for (int c = 0; c < C.cols(); ++c) {
-    Eigen::VectorXd k(n);
-    for (int i = 0; i < n; ++i) k[i] = kf(X.col(i), C.col(c));
-    const double mu = k.dot(alpha);
-    const double sd = std::sqrt(std::max(1.0 - k.dot(llt.solve(k)), 1e-12));
+    const double mu = ref.mean[c];
+    const double sd = ref.sd[c];
     INFO("candidate " << c);
     CHECK(F(c, w - 3) == Approx(mu - sb).margin(1e-4));
     CHECK(F(c, w - 2) == Approx(std::log(sd) / 4.0).margin(2e-3));
