@@ -11,7 +11,7 @@ target_include_directories(rnnopt_bench_lib PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(rnnopt_bench_lib
   PUBLIC rnnopt::optimizer rnnopt::functions rnnopt::baselines Eigen3::Eigen
          nlohmann_json::nlohmann_json Boost::headers
-  PRIVATE CLI11::CLI11 Threads::Threads rnnopt_warnings)
+  PRIVATE rnnopt::tool Threads::Threads rnnopt_warnings)
 # The source tree's models/ is where the presets look when the current folder has none.
 target_compile_definitions(rnnopt_bench_lib PRIVATE RNNOPT_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 
@@ -22,5 +22,5 @@ target_link_libraries(rnnopt-bench PRIVATE rnnopt_bench_lib rnnopt_warnings)
 # (baselines/README.md states what it showed and which one the bench keeps).
 find_package(dlib CONFIG REQUIRED)
 add_executable(rnnopt-dlib-check ${CMAKE_CURRENT_SOURCE_DIR}/peers/dlib_check_main.cpp)
-target_link_libraries(rnnopt-dlib-check PRIVATE rnnopt_bench_lib dlib::dlib CLI11::CLI11
+target_link_libraries(rnnopt-dlib-check PRIVATE rnnopt_bench_lib dlib::dlib rnnopt::tool
                       rnnopt_warnings)

@@ -5,11 +5,11 @@
 //   rnnopt-demo repellers --out demo-out/repellers   control by direct policy search
 //
 // Each prints a summary table and writes summary.md, CSV files and PNG plots (gnuplot) to --out.
-#include <CLI/CLI.hpp>
 #include <chrono>
 #include <exception>
 #include <iostream>
 
+#include "core/tool.h"
 #include "demos/bandit.h"
 #include "demos/design.h"
 #include "demos/model_picker.h"
@@ -18,7 +18,8 @@
 int main(int argc, char** argv) {
   CLI::App app{
       "rnnopt-demo: continuous correlated bandits, experimental design with parallel labs, "
-      "and the repellers control task."};
+      "and the repellers control task.",
+      "rnnopt-demo"};
   app.require_subcommand(1);
   std::string models = rnnopt::demos::default_models_dir().string();
 
@@ -82,9 +83,15 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   r->add_option("--models", models, "folder of .safetensors models")->capture_default_str();
 
-  CLI11_PARSE(app, argc, argv);
-  const auto t0 = std::chrono::steady_clock::now();
-  try {
+  return rnnopt::run_tool(app, argc, argv, [&] {
+    const auto t0 = std::chrono::steady_clock::now();
+    try {  // a bad flag value is a usage error (exit 2), found before anything runs
+      if (b->parsed()) bandit.validate();
+      if (d->parsed()) design.validate();
+      if (r->parsed()) rep.validate();
+    } catch (const std::invalid_argument& e) {
+      throw rnnopt::UsageError(e.what());
+    }
     if (b->parsed()) {
       bandit.out = bandit_out;
       bandit.models_dir = models;
@@ -101,11 +108,8 @@ int main(int argc, char** argv) {
       rnnopt::demos::run_repellers(rep, std::cout);
       std::cout << "wrote " << rep_out << "\n";
     }
-  } catch (const std::exception& e) {
-    std::cerr << "rnnopt-demo: " << e.what() << "\n";
-    return 1;
-  }
-  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::cout << "took " << static_cast<int>(s + 0.5) << " s\n";
-  return 0;
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::cout << "took " << static_cast<int>(s + 0.5) << " s\n";
+    return 0;
+  });
 }

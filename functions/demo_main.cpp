@@ -4,13 +4,13 @@
 // instance of each fixed-dimension benchmark with its (possibly recomputed) minimum, and one GP
 // prior sample's minimum. run.sh falls back to it until rnnopt-bench exists.
 //
-//   rnnopt-functions-demo [--help]
+//   rnnopt-functions-demo [--help] [--version]
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <exception>
 #include <string>
 
+#include "core/tool.h"
 #include "functions/benchmarks.h"
 #include "functions/gp_sample.h"
 #include "functions/instance.h"
@@ -62,21 +62,9 @@ int run() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
-      std::printf(
-          "rnnopt-functions-demo: prints the benchmark functions' values at their known\n"
-          "minimisers, random instances and GP prior samples with their minima.\n"
-          "usage: rnnopt-functions-demo [--help]\n");
-      return 0;
-    }
-    std::fprintf(stderr, "rnnopt-functions-demo: unknown argument '%s' (try --help)\n", argv[i]);
-    return 2;
-  }
-  try {
-    return run();
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "rnnopt-functions-demo: %s\n", e.what());
-    return 1;
-  }
+  CLI::App app{
+      "rnnopt-functions-demo: prints the benchmark functions' values at their known minimisers, "
+      "random instances and GP prior samples with their minima",
+      "rnnopt-functions-demo"};
+  return rnnopt::run_tool(app, argc, argv, [] { return run(); });
 }

@@ -5,12 +5,13 @@
 //
 // Exit codes: 0 at the end of the input, 2 for a usage error (one line on stderr), 1 when the
 // model or the state file cannot be read or the state cannot be written (one line on stderr).
-#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <iostream>
 #include <stdexcept>
+#include <memory>
 #include <string>
 
+#include "core/tool.h"
 #include "serve/service.h"
 
 namespace {
@@ -31,7 +32,8 @@ is written to FILE (temporary file, fsync, rename) before its reply; started aga
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"rnnopt-serve: an ask/tell optimizer over JSON lines on stdin/stdout"};
+  CLI::App app{"rnnopt-serve: an ask/tell optimizer over JSON lines on stdin/stdout",
+               "rnnopt-serve"};
   app.footer(kRequests);
   std::string optimizer;
   std::string box_text;
@@ -44,37 +46,24 @@ int main(int argc, char** argv) {
   app.add_option("--box", box_text, "the search box as JSON: \"[[lo, hi], ...]\"")->required();
   app.add_option("--state", state_path, "state file: written after every change, resumed from");
   app.add_option("--seed", seed, "the optimizer's seed (default 1; a resumed state keeps its own)");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp&) {
-    std::cout << app.help();
-    return 0;
-  } catch (const CLI::ParseError& e) {
-    std::cerr << "rnnopt-serve: " << e.what() << " (see --help)\n";
-    return 2;
-  }
-
-  rnnopt::serve::ServiceOptions options;
-  options.optimizer = optimizer;
-  options.seed = seed;
-  options.state_path = state_path;
-  try {
-    options.box = rnnopt::serve::parse_box(box_text);
+  return rnnopt::run_tool(app, argc, argv, [&] {
+    rnnopt::serve::ServiceOptions options;
+    options.optimizer = optimizer;
+    options.seed = seed;
+    options.state_path = state_path;
+    std::unique_ptr<rnnopt::serve::Service> service;
     try {
-      rnnopt::serve::Service service(std::move(options));
-      std::ios::sync_with_stdio(false);
-      std::string line;
-      while (std::getline(std::cin, line)) {
-        const std::string reply = service.handle(line);
-        if (!reply.empty()) std::cout << reply << '\n' << std::flush;
-      }
-    } catch (const std::runtime_error& e) {
-      std::cerr << "rnnopt-serve: " << e.what() << '\n';
-      return 1;
+      options.box = rnnopt::serve::parse_box(box_text);
+      service = std::make_unique<rnnopt::serve::Service>(std::move(options));
+    } catch (const std::invalid_argument& e) {  // a bad --optimizer, --box or --seed
+      throw rnnopt::UsageError(e.what());
     }
-  } catch (const std::invalid_argument& e) {
-    std::cerr << "rnnopt-serve: " << e.what() << " (see --help)\n";
-    return 2;
-  }
-  return 0;
+    std::ios::sync_with_stdio(false);
+    std::string line;
+    while (std::getline(std::cin, line)) {
+      const std::string reply = service->handle(line);
+      if (!reply.empty()) std::cout << reply << '\n' << std::flush;
+    }
+    return 0;
+  });
 }

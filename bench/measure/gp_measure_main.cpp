@@ -22,6 +22,7 @@
 #include <string>
 
 #include "core/rng.h"
+#include "core/tool.h"
 #include "functions/gp_sample.h"
 #include "functions/internal/box_search.h"
 
@@ -123,42 +124,20 @@ void measure_minimum(std::uint64_t seed) {
   }
 }
 
-int usage(std::FILE* to, int code) {
-  std::fputs("usage: rnnopt-measure-gp [features|minimum|all] [--seed N]\n", to);
-  return code;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
+  CLI::App app{"rnnopt-measure-gp: the measurements behind functions/gp_sample.h's defaults",
+               "rnnopt-measure-gp"};
   std::string what = "all";
   std::uint64_t seed = 1;
-  try {
-    for (int i = 1; i < argc; ++i) {
-      const std::string arg = argv[i];
-      if (arg == "--help" || arg == "-h") return usage(stdout, 0);
-      if (arg == "--seed" && i + 1 < argc) {
-        std::size_t used = 0;
-        const std::string value = argv[++i];
-        seed = std::stoull(value, &used);
-        if (used != value.size()) throw std::invalid_argument("--seed " + value);
-      } else if (arg == "features" || arg == "minimum" || arg == "all") {
-        what = arg;
-      } else {
-        std::fprintf(stderr, "rnnopt-measure-gp: unknown argument '%s'\n", arg.c_str());
-        return usage(stderr, 2);
-      }
-    }
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "rnnopt-measure-gp: bad --seed value (%s)\n", e.what());
-    return 2;
-  }
-  try {
+  app.add_option("WHAT", what, "features, minimum or all")
+      ->check(CLI::IsMember({"features", "minimum", "all"}))
+      ->capture_default_str();
+  app.add_option("--seed", seed, "features uses N, minimum N + 1")->capture_default_str();
+  return rnnopt::run_tool(app, argc, argv, [&] {
     if (what != "minimum") measure_features(seed);
     if (what != "features") measure_minimum(seed + 1);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "rnnopt-measure-gp: %s\n", e.what());
-    return 1;
-  }
-  return 0;
+    return 0;
+  });
 }

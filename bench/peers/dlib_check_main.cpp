@@ -7,7 +7,6 @@
 //   rnnopt-dlib-check [--function gp:d=2] [--instances 60] [--seed 1000]
 #include <dlib/global_optimization/find_max_global.h>
 
-#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
 #include <exception>
@@ -19,6 +18,7 @@
 #include "bench/quality/registry.h"
 #include "bench/quality/statistics.h"
 #include "core/rng.h"
+#include "core/tool.h"
 
 namespace {
 
@@ -67,9 +67,14 @@ int main(int argc, char** argv) {
   app.add_option("--instances", instances, "Instances 0..N-1 (default 60)")
       ->check(CLI::PositiveNumber);
   app.add_option("--seed", seed, "Run seed for dlib-lipo, as rnnopt-bench's (default 1000)");
-  CLI11_PARSE(app, argc, argv);
-  try {
-    const auto entry = rnnopt::bench::parse_function(function);
+  return rnnopt::run_tool(app, argc, argv, [&] {
+    const auto entry = [&] {
+      try {
+        return rnnopt::bench::parse_function(function);
+      } catch (const std::invalid_argument& e) {
+        throw rnnopt::UsageError(std::string("--function: ") + e.what());
+      }
+    }();
     const std::vector<int> horizons = {25, 50, 100};
     std::vector<std::vector<double>> fmg(3), lipo(3);
     for (int i = 0; i < instances; ++i) {
@@ -103,8 +108,5 @@ int main(int argc, char** argv) {
                   instances);
     }
     return 0;
-  } catch (const std::exception& e) {
-    std::cerr << "rnnopt-dlib-check: error: " << e.what() << '\n';
-    return 1;
-  }
+  });
 }

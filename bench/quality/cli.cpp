@@ -12,6 +12,7 @@
 #include "bench/quality/report.h"
 #include "bench/quality/summary.h"
 #include "core/durable_file.h"
+#include "core/tool.h"
 #include "optimizer/model_file.h"
 
 #ifndef RNNOPT_SOURCE_DIR
@@ -255,15 +256,7 @@ int bench_main(int argc, const char* const* argv, std::ostream& out, std::ostrea
   app.add_flag("--quiet", quiet, "No progress bar");
   app.add_flag("--no-plots", no_plots, "Do not run gnuplot");
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    out << app.help();
-    return kExitOk;
-  } catch (const CLI::ParseError& e) {
-    err << "rnnopt-bench: error: " << e.what() << " (see --help)\n";
-    return kExitUsage;
-  }
+  if (const auto code = parse_command_line(app, argc, argv, out, err)) return *code;
 
   std::optional<Bench> bench;
   try {
@@ -300,7 +293,7 @@ int bench_main(int argc, const char* const* argv, std::ostream& out, std::ostrea
     }
     bench = resolve(cfg);
   } catch (const std::exception& e) {
-    err << "rnnopt-bench: error: " << e.what() << '\n';
+    err << "rnnopt-bench: error: " << one_line(e.what()) << " (see rnnopt-bench --help)\n";
     return kExitUsage;
   }
 
@@ -334,7 +327,7 @@ int bench_main(int argc, const char* const* argv, std::ostream& out, std::ostrea
     }
     return kExitOk;
   } catch (const std::exception& e) {
-    err << "rnnopt-bench: error: " << e.what() << '\n';
+    err << "rnnopt-bench: error: " << one_line(e.what()) << '\n';
     return kExitIo;
   }
 }

@@ -2,7 +2,6 @@
 // (.safetensors with the manifest and a golden trace produced by the Torch module).
 //
 //   rnnopt-export runs/lstm-oi-d2 --out models/lstm-oi-d2.safetensors
-#include <CLI/CLI.hpp>
 
 #include <chrono>
 #include <ctime>
@@ -10,6 +9,7 @@
 #include <iostream>
 #include <string>
 
+#include "core/tool.h"
 #include "meta_train/acq_config.h"
 #include "meta_train/acq_run.h"
 #include "meta_train/trainer.h"
@@ -20,7 +20,8 @@
 #endif
 
 int main(int argc, char** argv) {
-  CLI::App app{"rnnopt-export: exports the model of an rnnopt-meta-train run folder"};
+  CLI::App app{"rnnopt-export: exports the model of an rnnopt-meta-train run folder",
+               "rnnopt-export"};
   std::string run_dir, out, name;
   app.add_option("RUN_DIR", run_dir, "run folder written by rnnopt-meta-train")->required();
   app.add_option("--out", out, "model file to write (models/NAME.safetensors)")->required();
@@ -29,12 +30,7 @@ int main(int argc, char** argv) {
   app.add_flag("--best", best,
                "acquisition runs: export the best validated checkpoint (RUN_DIR/best.pt) instead "
                "of the last");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
-  try {
+  return rnnopt::run_tool(app, argc, argv, [&] {
     namespace fs = std::filesystem;
     const fs::path dir(run_dir);
     nlohmann::json doc = rnnopt::train::load_config_json((dir / "config.json").string());
@@ -59,7 +55,7 @@ int main(int argc, char** argv) {
                 << file.manifest.golden_trace->y.size() << " steps)" << std::endl;
       return 0;
     }
-    if (best) throw std::invalid_argument("--best: only acquisition runs keep a best checkpoint");
+    if (best) throw rnnopt::UsageError("--best: only acquisition runs keep a best checkpoint");
     doc["name"] = name.empty() ? fs::path(out).stem().string() : name;
     const rnnopt::train::TrainConfig config = rnnopt::train::config_from_json(doc);
     rnnopt::train::Trainer trainer(config, {.threads = 1, .compute_known_minima = false});
@@ -82,8 +78,5 @@ int main(int argc, char** argv) {
               << trainer.iteration() << ", golden trace of " << file.manifest.golden_trace->y.size()
               << " steps)" << std::endl;
     return 0;
-  } catch (const std::exception& e) {
-    std::cerr << "rnnopt-export: error: " << e.what() << std::endl;
-    return 1;
-  }
+  });
 }

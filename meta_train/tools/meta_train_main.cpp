@@ -10,7 +10,6 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <CLI/CLI.hpp>
 
 #include <atomic>
 #include <cerrno>
@@ -27,6 +26,7 @@
 #include <vector>
 
 #include "core/durable_file.h"
+#include "core/tool.h"
 #include "core/gnuplot.h"
 #include "meta_train/acq_config.h"
 #include "meta_train/acq_run.h"
@@ -238,7 +238,8 @@ json validation_json(const rnnopt::train::ValidationResult& v) {
 int run(int argc, char** argv) {
   CLI::App app{
       "rnnopt-meta-train: meta-trains an LSTM/DNC black-box optimizer on GP prior samples "
-      "(Chen et al. 2017) and writes checkpoints, metrics.jsonl and curves.png to RUN_DIR."};
+      "(Chen et al. 2017) and writes checkpoints, metrics.jsonl and curves.png to RUN_DIR.",
+      "rnnopt-meta-train"};
   std::string config_path, out_dir, device = "cpu";
   std::vector<std::string> sets;
   bool resume = false;
@@ -295,14 +296,12 @@ int run(int argc, char** argv) {
                  "(default 120); a rank that is gone stops the run with an error (resume it "
                  "with --resume)")
       ->check(CLI::PositiveNumber);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+  if (const auto code = rnnopt::parse_command_line(app, argc, argv, std::cout, std::cerr)) {
+    return *code;
   }
   if (processes > 1) {
     if (dist.world_size != 1 || dist.rank != 0) {
-      throw std::runtime_error(
+      throw rnnopt::UsageError(
           "--processes starts a local group itself; it excludes --rank and "
           "--world-size");
     }
@@ -323,18 +322,18 @@ int run(int argc, char** argv) {
     o.group = &group;
     return rnnopt::train::run_acquisition_training(o);
   }
-  if (out_dir.empty()) throw std::runtime_error("--out RUN_DIR is required");
+  if (out_dir.empty()) throw rnnopt::UsageError("--out RUN_DIR is required");
 
   const fs::path run_dir(out_dir);
   const fs::path checkpoint = run_dir / "checkpoint.pt";
   json doc;
   if (resume) {
-    if (!fs::exists(checkpoint)) throw std::runtime_error("--resume: no " + checkpoint.string());
+    if (!fs::exists(checkpoint)) throw rnnopt::UsageError("--resume: no " + checkpoint.string());
     doc = rnnopt::train::load_config_json((run_dir / "config.json").string());
   } else {
-    if (config_path.empty()) throw std::runtime_error("--config FILE is required (or --resume)");
+    if (config_path.empty()) throw rnnopt::UsageError("--config FILE is required (or --resume)");
     if (fs::exists(checkpoint)) {
-      throw std::runtime_error(run_dir.string() +
+      throw rnnopt::UsageError(run_dir.string() +
                                " already holds a run; use --resume or another --out");
     }
     doc = rnnopt::train::load_config_json(config_path);
@@ -345,7 +344,7 @@ int run(int argc, char** argv) {
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
     if (resume && !sets.empty()) {
-      throw std::runtime_error("--set cannot change a run being resumed (edit its config.json)");
+      throw rnnopt::UsageError("--set cannot change a run being resumed (edit its config.json)");
     }
     rnnopt::train::AcqRunOptions o;
     o.run_dir = out_dir;
@@ -386,7 +385,7 @@ int run(int argc, char** argv) {
     return code;
   }
   if (dist.world_size > 1) {
-    throw std::runtime_error(
+    throw rnnopt::UsageError(
         "data-parallel training (--processes, --world-size) needs an acquisition-design config "
         "(\"design\": \"acquisition\"); the direct design trains in one process");
   }
@@ -509,8 +508,12 @@ int run(int argc, char** argv) {
 int main(int argc, char** argv) {
   try {
     return run(argc, argv);
+  } catch (const rnnopt::UsageError& e) {
+    std::cerr << "rnnopt-meta-train: error: " << rnnopt::one_line(e.what())
+              << " (see rnnopt-meta-train --help)" << std::endl;
+    return rnnopt::kExitUsage;
   } catch (const std::exception& e) {
-    std::cerr << "rnnopt-meta-train: error: " << e.what() << std::endl;
-    return 1;
+    std::cerr << "rnnopt-meta-train: error: " << rnnopt::one_line(e.what()) << std::endl;
+    return rnnopt::kExitFailure;
   }
 }

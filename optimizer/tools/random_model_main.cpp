@@ -4,11 +4,11 @@
 //
 //   rnnopt-random-model --out /tmp/lstm.safetensors --arch lstm --d 2 --hidden 128 --layers 2
 //   rnnopt-random-model --out /tmp/dnc.safetensors --arch dnc --d 6 --slots 16 --word 16 --heads 2
-#include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
 #include <sstream>
 
+#include "core/tool.h"
 #include "optimizer/rnn_optimizer.h"
 
 namespace {
@@ -25,7 +25,9 @@ std::vector<std::string> split(const std::string& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Writes an rnnopt model file with random weights and a golden trace."};
+  CLI::App app{"rnnopt-random-model: writes an rnnopt model file with random weights and a golden "
+               "trace",
+               "rnnopt-random-model"};
   rnnopt::RandomModelSpec spec;
   std::string out;
   std::string features = "x,y";
@@ -53,10 +55,14 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--name", spec.name, "model name in the manifest")->capture_default_str();
   app.add_option("--seed", seed, "seed of the weights")->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
-  try {
+  return rnnopt::run_tool(app, argc, argv, [&] {
     spec.input_features = split(features);
     spec.y_normalisation.kind = y_norm;
+    try {
+      spec.validate();
+    } catch (const std::invalid_argument& e) {
+      throw rnnopt::UsageError(e.what());
+    }
     std::cout << "rnnopt-random-model: seed " << seed << "\n";
     const rnnopt::ModelFile file = rnnopt::make_random_model_file(spec, seed);
     rnnopt::write_model_file(out, file);
@@ -66,8 +72,5 @@ int main(int argc, char** argv) {
               << model->manifest().d_max << ", H " << model->manifest().hidden_size << ", L "
               << model->manifest().num_layers << ")\n";
     return 0;
-  } catch (const std::exception& e) {
-    std::cerr << "rnnopt-random-model: " << e.what() << "\n";
-    return 1;
-  }
+  });
 }
