@@ -45,7 +45,7 @@ void AcqTrainConfig::validate() const {
     if (!(s >= 0.0 && s <= 1.0)) fail("teacher_share_start/end must be in [0, 1]");
   }
   if (batch_size < 1) fail("batch_size must be >= 1");
-  if (steps < 1) fail("steps must be >= 1");
+  if (steps < 0) fail("steps must be >= 0 (0: the head start only, validated and checkpointed)");
   if (horizon < 2) fail("horizon must be >= 2");
   if (!(lr > 0.0) || !(lr_final > 0.0)) fail("lr and lr_final must be > 0");
   if (!std::isfinite(grad_clip)) fail("grad_clip must be finite");

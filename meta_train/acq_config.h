@@ -46,7 +46,7 @@ struct AcqTrainConfig {
   double teacher_share_start = 0.2;
   double teacher_share_end = 0.05;
   int batch_size = 32;
-  int steps = 3000;
+  int steps = 3000;  // 0: the head start only (validated at iteration 0 and checkpointed)
   int horizon = 50;  // T of the training rollouts (the first query is the box centre)
   double lr = 3e-3;
   double lr_final = 3e-4;  // exponential decay from lr to lr_final over `steps`

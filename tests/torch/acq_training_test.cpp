@@ -268,3 +268,29 @@ TEST_CASE("A run keeps its best validated checkpoint, and resuming keeps the sam
                     Catch::Contains("config.json"));
   fs::remove_all(dir);
 }
+
+TEST_CASE("steps 0 checkpoints the head start: the export equals an untrained trainer's model",
+          "[torch][acq]") {
+  const auto seed = rnnopt::test::seed("acq steps 0", 53);
+  const fs::path dir = temp_dir("steps0");
+  auto config = small_config(seed);
+  config.acquisition.evidence = true;
+  config.acquisition.fitted = true;
+  config.head_init = "fitted";
+  config.steps = 0;
+  rnnopt::train::AcqRunOptions o;
+  o.run_dir = (dir / "run").string();
+  o.config = rnnopt::train::acq_config_to_json(config);
+  REQUIRE(rnnopt::train::run_acquisition_training(o) == 0);
+  const auto exported = rnnopt::train::export_acquisition_run(o.run_dir, "h", {}, false);
+  CHECK(nlohmann::json::parse(exported.manifest.training_json)["iteration"] == 0);
+  rnnopt::train::AcqTrainer fresh(config, 1);
+  const auto want = fresh.export_model({});
+  REQUIRE(exported.tensors.size() == want.tensors.size());
+  for (const auto& [name, t] : want.tensors) {
+    INFO(name);
+    CHECK(exported.tensors.at(name).data == t.data);
+  }
+  config.steps = -1;
+  CHECK_THROWS_WITH(config.validate(), Catch::Contains("steps must be >= 0"));
+}
