@@ -91,6 +91,9 @@ std::string learned_standing(const Bench& bench, const Summary& summary, const s
     any = true;
   }
   if (!any) return "";
+  if (ratios.empty()) {  // only learned optimizers ran: nothing to divide by
+    return "`" + learned + "` places " + places + " (no baseline ran on these problems).";
+  }
   return "`" + learned + "` places " + places + "; its mean regret is, against the best " +
          (peers_ran ? "peer's" : "baseline's") + ", " + ratios + ".";
 }

@@ -155,6 +155,15 @@ TEST_CASE("summarize ranks each function's complete problems and pools families"
   const std::string solved = report_markdown(bench, summarize(bench, runs), result, {});
   CHECK(solved.find("t = 2: 0.01 against `peer`'s 1.00e-15 (solved every problem)") !=
         std::string::npos);
+
+  // Only the learned optimizer ran: its places, and no ratio sentence with nothing in it.
+  std::vector<RunRecord> alone;
+  for (const auto& r : runs) {
+    if (r.key.optimizer == "rnn:m") alone.push_back(r);
+  }
+  const std::string lone = report_markdown(bench, summarize(bench, alone), result, {});
+  CHECK(lone.find("(no baseline ran on these problems).") != std::string::npos);
+  CHECK(lone.find("its mean regret is, against") == std::string::npos);
 }
 
 TEST_CASE("regret below 1e-9 ranks as solved: a tie", "[bench][ranks]") {
