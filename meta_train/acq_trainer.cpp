@@ -520,7 +520,7 @@ void AcqTrainer::load_checkpoint(const std::string& path) {
   try {
     archive.load_from(path);
   } catch (const std::exception& e) {
-    throw std::runtime_error(where + "cannot read it (" + e.what() + ")");
+    throw std::runtime_error(where + "cannot read it (" + internal::error_text(e) + ")");
   }
   std::set<std::string> expected{"iteration", "adam.step"};
   for (const std::string& n : m.net.names) {

@@ -90,11 +90,15 @@ class Trainer {
   // Mean regret at the validation horizon over the held-out functions (no gradients).
   ValidationResult validate();
 
-  // Writes model weights, Adam state, iteration and curriculum position to `path` durably
+  // Writes model weights and Adam state (each tensor by name: "param.lstm.0.w_ih",
+  // "adam.m.lstm.0.w_ih", ...), iteration and curriculum position to `path` durably
   // (core/durable_file.h). Throws std::runtime_error on failure.
   void save_checkpoint(const std::string& path) const;
   // Restores a checkpoint written by save_checkpoint() for the same configuration. Throws
-  // std::runtime_error if it cannot be read or does not match the network.
+  // std::runtime_error("Trainer::load_checkpoint(): <path>: ...") if it cannot be read, was
+  // written with another seed, or does not match the network: a tensor it lacks or has beyond
+  // the network's, or one of another shape ("tensor param.lstm.0.w_ih has shape [64, 5], the
+  // network expects [128, 5]"); the trainer is then unchanged.
   void load_checkpoint(const std::string& path);
 
   // The current weights with a manifest (training = `training_info` plus loss, prior, seed,

@@ -13,6 +13,13 @@
 
 namespace rnnopt::train::internal {
 
+// The message of an exception from LibTorch without its C++ backtrace (c10::Error's what() appends
+// one, many lines long), for one-line errors.
+inline std::string error_text(const std::exception& e) {
+  if (const auto* c10 = dynamic_cast<const c10::Error*>(&e)) return c10->what_without_backtrace();
+  return e.what();
+}
+
 // Throws std::runtime_error("<who>: <path>: <what failed>").
 inline void save_archive_durably(torch::serialize::OutputArchive& archive, const std::string& path,
                                  const std::string& who) {
@@ -20,7 +27,7 @@ inline void save_archive_durably(torch::serialize::OutputArchive& archive, const
   try {
     archive.save_to(bytes);
   } catch (const std::exception& e) {
-    throw std::runtime_error(who + ": " + path + ": " + e.what());
+    throw std::runtime_error(who + ": " + path + ": " + error_text(e));
   }
   try {
     write_file_durably(path, bytes.str());

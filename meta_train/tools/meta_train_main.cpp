@@ -338,7 +338,20 @@ int run(int argc, char** argv) {
     }
     doc = rnnopt::train::load_config_json(config_path);
   }
-  for (const auto& s : sets) rnnopt::train::apply_override(doc, s);
+  // A --config or --set that does not make a valid configuration (a misspelled key, a value out
+  // of range, "--set key" without "=value") is a bad command line: exit 2 before anything is
+  // written. A run's own config.json (--resume) that fails is a runtime failure (exit 1).
+  try {
+    for (const auto& s : sets) rnnopt::train::apply_override(doc, s);
+    if (rnnopt::train::is_acquisition_config(doc)) {
+      (void)rnnopt::train::acq_config_from_json(doc);
+    } else {
+      (void)rnnopt::train::config_from_json(doc);
+    }
+  } catch (const std::invalid_argument& e) {
+    if (resume && sets.empty()) throw;
+    throw rnnopt::UsageError(e.what());
+  }
   if (rnnopt::train::is_acquisition_config(doc)) {
     // The learned acquisition head (meta_train/README.md): its own trainer and run folder.
     std::signal(SIGINT, on_signal);

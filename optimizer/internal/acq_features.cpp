@@ -226,7 +226,8 @@ void AcqHistory::add(const double* x, double y) {
   const int d = config_->d;
   if (n_ + 1 > X_.cols()) {
     Eigen::MatrixXd grown(d, std::max<Eigen::Index>(16, 2 * (n_ + 1)));
-    grown.leftCols(n_) = X_.leftCols(n_);
+    // (X_ starts 0 x 0: its first growth copies nothing; the shapes differ, which Eigen asserts.)
+    if (n_ > 0) grown.leftCols(n_) = X_.leftCols(n_);
     X_.swap(grown);
   }
   for (GpFactor& g : bank_) g.add(X_, n_, x);
@@ -250,8 +251,32 @@ void AcqHistory::update_scores() {
     mean /= n;
     double var = 0.0;
     for (double v : y_) var += (v - mean) * (v - mean);
-    const double scale = 1.0 / (std::sqrt(var / n) + 1e-6);
-    for (int i = 0; i < n; ++i) s_[i] = (y_[i] - mean) * scale;
+    const double sd = std::sqrt(var / n);
+    if (std::isfinite(sd)) {
+      const double scale = 1.0 / (sd + 1e-6);
+      for (int i = 0; i < n; ++i) s_[i] = (y_[i] - mean) * scale;
+      return;
+    }
+    // Values of huge magnitude (a sum or a spread beyond ~1e154): the sum or the squares
+    // overflowed, which made every score NaN (random fallback proposals). The same formula
+    // without overflow, on the halves h = y / 2 (exact at these magnitudes): a running mean, the
+    // deviations scaled by the largest, and ỹ = (h - mean_h) / (sd_h + 10^-6 / 2). Ordinary values
+    // never come here, so their scores are bit for bit those of the direct formula above.
+    double half_mean = 0.0;
+    for (int i = 0; i < n; ++i) half_mean += (0.5 * y_[i] - half_mean) / (i + 1);
+    double top = 0.0;
+    for (double v : y_) top = std::max(top, std::abs(0.5 * v - half_mean));
+    if (top == 0.0) {  // all values equal
+      std::fill(s_.begin(), s_.end(), 0.0);
+      return;
+    }
+    double sum = 0.0;
+    for (double v : y_) {
+      const double u = (0.5 * v - half_mean) / top;
+      sum += u * u;
+    }
+    const double half_scale = 1.0 / (top * std::sqrt(sum / n) + 0.5e-6);
+    for (int i = 0; i < n; ++i) s_[i] = (0.5 * y_[i] - half_mean) * half_scale;
     return;
   }
   std::vector<int> order(n);

@@ -7,7 +7,11 @@
    from the committed reports.
 2. Every fenced code block announced by `<!-- include: PATH -->` equals the file PATH byte for
    byte (the embedding example is built and run from those files by check_install.sh).
-3. Both checks fail on a README that has drifted (a changed number, a changed code line).
+3. Every test named in the table of bad inputs in tests/README.md exists: `tests/FILE`: "NAME"
+   with "NAME" quoted in FILE (a Catch2 test case), or, for a Python script, quoted in
+   tests/CMakeLists.txt (its ctest name).
+4. The checks fail on a README that has drifted (a changed number, a changed code line, a test
+   name that does not exist).
 Prints one line per failure and exits 1 on any.
 """
 
@@ -56,11 +60,40 @@ def include_problems(readme):
     return problems
 
 
+TEST_REF = re.compile(r'`(tests/[^`]+)`: "([^"]+)"')
+
+
+def bad_input_problems(table):
+    """Problems with the table of bad inputs (tests/README.md): each row must name a test."""
+    problems = []
+    rows = [line for line in table.splitlines() if line.startswith("| ") and "`tests/" in line]
+    if len(rows) < 12:
+        problems.append(f"tests/README.md: {len(rows)} rows naming tests in the table of bad "
+                        "inputs, expected at least 12")
+    cmake = (ROOT / "tests" / "CMakeLists.txt").read_text()
+    for row in rows:
+        refs = TEST_REF.findall(row.rsplit(" | ", 1)[-1])
+        if not refs:
+            problems.append(f"tests/README.md: a row names no test: {row[:60]}...")
+        for path, name in refs:
+            file = ROOT / path
+            if not file.is_file():
+                problems.append(f"tests/README.md names {path}, which does not exist")
+                continue
+            where = cmake if path.endswith(".py") else file.read_text()
+            if f'"{name}"' not in where:
+                problems.append(f'tests/README.md names the test "{name}" in {path}, which '
+                                "has no such test")
+    return problems
+
+
 def main():
     readme = (ROOT / "README.md").read_text()
     module = load_verdict_module()
     paragraph = module.verdict([module.read_report(name) for name in module.REPORTS])
     problems = verdict_problems(readme, module, paragraph) + include_problems(readme)
+    table = (ROOT / "tests" / "README.md").read_text()
+    problems += bad_input_problems(table)
 
     # The checks can fail: a README with one number changed in the verdict, and one with a line
     # changed in an included block, must each be reported.
@@ -75,6 +108,12 @@ def main():
         drifted = readme[:at] + "// drift\n" + readme[at:]
         if not include_problems(drifted):
             problems.append("self-check: a changed included block went unnoticed")
+
+    ref = TEST_REF.search(table)
+    drifted = table[:ref.end(2)] + " (renamed)" + table[ref.end(2):]
+    if not bad_input_problems(drifted):
+        problems.append("self-check: a test name in tests/README.md that does not exist went "
+                        "unnoticed")
 
     for p in problems:
         print(p, file=sys.stderr)

@@ -10,6 +10,7 @@ Usage: tools_test.py SCRATCH_DIR NAME=PATH ...   (the tools that were built; Pyt
 """
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -24,6 +25,15 @@ def cases(scratch):
         f.write("not a folder\n")
     empty_run = os.path.join(scratch, "empty-run")
     os.makedirs(empty_run, exist_ok=True)
+    # Training configs: defaults everywhere, then the same with a misspelt key.
+    good_config = os.path.join(scratch, "good-config.json")
+    with open(good_config, "w") as f:
+        f.write('{"name": "tools-test"}\n')
+    bad_config = os.path.join(scratch, "bad-config.json")
+    with open(bad_config, "w") as f:
+        f.write('{"name": "tools-test", "stpes": 3}\n')
+    for folder in ("m3", "m4"):
+        shutil.rmtree(os.path.join(scratch, folder), ignore_errors=True)
     return {
         "rnnopt-bench": [
             (["--horizons", "abc"], 2, "--horizons"),
@@ -54,6 +64,11 @@ def cases(scratch):
             (["--out", scratch + "/m1"], 2, "--config"),
             (["--resume", "--out", empty_run], 2, "--resume"),
             (["--config", missing + "/c.json", "--out", scratch + "/m2"], 1, "c.json"),
+            # A misspelt key, in the file or in --set, is a bad command line; nothing is written.
+            (["--config", bad_config, "--out", scratch + "/m3"], 2,
+             "config_from_json(): unknown field 'stpes'"),
+            (["--config", good_config, "--set", "hidden_sise=8", "--out", scratch + "/m4"], 2,
+             "config_from_json(): unknown field 'hidden_sise'"),
         ],
         "rnnopt-export": [(["--out", scratch + "/e.safetensors", missing], 1, "no-such-folder")],
     }
@@ -100,6 +115,10 @@ def main():
             expect(code == want and len(errors) == 1 and last == errors[0]
                    and last.startswith(name + ": error: ") and needle in last,
                    f"{name} {' '.join(args)}: exit {code} (want {want}), stderr {err!r}")
+    if "rnnopt-meta-train" in tools:
+        for folder in ("m3", "m4"):  # the rejected configurations wrote nothing
+            expect(not os.path.exists(os.path.join(scratch, folder)),
+                   f"rnnopt-meta-train wrote {folder} for a configuration it rejected")
     for f in failures:
         print("FAILED:", f)
     print(f"{checked} checks on {len(tools)} tools, {len(failures)} failed")

@@ -1,5 +1,8 @@
 // Meta-training end to end: a short training lowers the validation regret, a run interrupted and
-// resumed from its checkpoint ends with the same weights, and config overrides are checked.
+// resumed from its checkpoint ends with the same weights, a checkpoint of another network is
+// refused, and config overrides are checked.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -112,8 +115,14 @@ TEST_CASE("Config overrides reach nested fields and misspellings are rejected", 
   CHECK(rnnopt::train::config_from_json(rnnopt::train::config_to_json(c)).steps == 42);
   nlohmann::json bad = doc;
   rnnopt::train::apply_override(bad, "stpes=3");
-  CHECK_THROWS_AS(rnnopt::train::config_from_json(bad), std::invalid_argument);
-  CHECK_THROWS_AS(rnnopt::train::apply_override(doc, "novalue"), std::invalid_argument);
+  CHECK_THROWS_WITH(rnnopt::train::config_from_json(bad),
+                    Catch::Contains("config_from_json(): unknown field 'stpes'"));
+  nlohmann::json bad_nested = doc;
+  rnnopt::train::apply_override(bad_nested, "prior.lenght_scale.low=0.5");
+  CHECK_THROWS_WITH(rnnopt::train::config_from_json(bad_nested),
+                    Catch::Contains("unknown field 'prior.lenght_scale'"));
+  CHECK_THROWS_WITH(rnnopt::train::apply_override(doc, "novalue"),
+                    Catch::Contains("expected key=value, got 'novalue'"));
   nlohmann::json neg = doc;
   rnnopt::train::apply_override(neg, "workers=3");  // needs the flag feature
   CHECK_THROWS_AS(rnnopt::train::config_from_json(neg), std::invalid_argument);
@@ -204,4 +213,65 @@ TEST_CASE("set_weights (rnnopt-meta-train --init) takes an exported model's weig
   rnnopt::train::Trainer w(wide, {.threads = 1, .compute_known_minima = false});
   CHECK_THROWS_WITH(w.set_weights(a.export_model(nlohmann::json::object())),
                     Catch::Contains("another size"));
+}
+
+TEST_CASE("A checkpoint of another network is refused by tensor name and shape, changing nothing",
+          "[torch][checkpoint]") {
+  namespace fs = std::filesystem;
+  const fs::path dir =
+      fs::temp_directory_path() / ("rnnopt-other-network-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string path = (dir / "checkpoint.pt").string();
+  const rnnopt::train::TrainerOptions options{.threads = 1, .compute_known_minima = false};
+  rnnopt::train::TrainConfig c = small_config(31, "lstm");  // 1 x 32
+  c.validation_functions = 2;
+  rnnopt::train::Trainer a(c, options);
+  a.train_step();
+  a.save_checkpoint(path);
+
+  // Another hidden size: the first weight that differs, with both shapes; nothing is changed.
+  rnnopt::train::TrainConfig narrow = c;
+  narrow.hidden_size = 16;
+  rnnopt::train::Trainer n(narrow, options);
+  const auto before = weights(n);
+  CHECK_THROWS_WITH(n.load_checkpoint(path),
+                    Catch::Contains("Trainer::load_checkpoint(): " + path + ": ") &&
+                        Catch::Contains("tensor param.lstm.0.w_ih has shape [128, ") &&
+                        Catch::Contains("], the network expects [64, "));
+  CHECK(n.iteration() == 0);
+  const auto after = weights(n);
+  for (const auto& [name, tensor] : before) CHECK(tensor.data == after.at(name).data);
+
+  // Another architecture (a DNC): the LSTM's weights are named.
+  rnnopt::train::TrainConfig dnc = small_config(31, "dnc");
+  dnc.validation_functions = 2;
+  rnnopt::train::Trainer d(dnc, options);
+  CHECK_THROWS_WITH(d.load_checkpoint(path), Catch::Contains("has tensor param.lstm.0.") &&
+                                                 Catch::Contains("which this network does not"));
+
+  // One more layer: the second layer's weights are missing.
+  rnnopt::train::TrainConfig deeper = c;
+  deeper.num_layers = 2;
+  rnnopt::train::Trainer two(deeper, options);
+  CHECK_THROWS_WITH(two.load_checkpoint(path), Catch::Contains("lacks tensor param.lstm.1."));
+
+  // The same network with another seed, and a file that is not a checkpoint.
+  rnnopt::train::TrainConfig reseeded = c;
+  reseeded.seed = 32;
+  rnnopt::train::Trainer r(reseeded, options);
+  CHECK_THROWS_WITH(r.load_checkpoint(path), Catch::Contains("written with another seed"));
+  std::ofstream(dir / "junk.pt") << "not a checkpoint";
+  CHECK_THROWS_WITH(r.load_checkpoint((dir / "junk.pt").string()),
+                    Catch::Contains("junk.pt: cannot read it (") &&
+                        !Catch::Contains("\n"));  // one line: no C++ backtrace
+  CHECK(r.iteration() == 0);
+
+  // The same network takes it.
+  rnnopt::train::Trainer same(c, options);
+  same.load_checkpoint(path);
+  CHECK(same.iteration() == 1);
+  const auto wa = weights(a), ws = weights(same);
+  for (const auto& [name, tensor] : wa) CHECK(tensor.data == ws.at(name).data);
+  fs::remove_all(dir);
 }
