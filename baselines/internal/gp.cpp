@@ -146,7 +146,8 @@ void GpPosterior::reserve(int n) {
   l.topLeftCorner(n_, n_) = l_.topLeftCorner(n_, n_);
   l_.swap(l);
   Eigen::MatrixXd z(cap, hypers_.dim());
-  z.topRows(n_) = z_.topRows(n_);
+  // (z_ starts 0 x 0: nothing to copy, and the blocks' shapes differ, which Eigen asserts.)
+  if (n_ > 0) z.topRows(n_) = z_.topRows(n_);
   z_.swap(z);
 }
 
