@@ -11,8 +11,7 @@ Each case prints its seed; the kill moments are drawn from it, uniformly within 
 uninterrupted run took (a kill that comes after the end kills nothing: the case is then a plain
 rerun, which must also give the same result). RNNOPT_TEST_SEED=N repeats a case set.
 
-Usage: kill_test.py SCRATCH rnnopt-bench=PATH [rnnopt-meta-train=PATH rnnopt-export=PATH] [...]
-(other tools are ignored; Python's stdlib only)
+Usage: kill_test.py SCRATCH bench=PATH [meta-train=PATH export=PATH]   (Python's stdlib only)
 """
 import json
 import os
@@ -180,9 +179,9 @@ def main():
     tools = dict(a.split("=", 1) for a in sys.argv[2:])
     seed = int(os.environ.get("RNNOPT_TEST_SEED", random.SystemRandom().randrange(1, 10**6)))
     print(f"kill_test seed {seed} (rerun with RNNOPT_TEST_SEED={seed})", flush=True)
-    bench_cases(scratch, tools["rnnopt-bench"], seed)
-    if "rnnopt-meta-train" in tools and "rnnopt-export" in tools:
-        train_cases(scratch, tools["rnnopt-meta-train"], tools["rnnopt-export"], seed)
+    bench_cases(scratch, tools["bench"], seed)
+    if "meta-train" in tools and "export" in tools:
+        train_cases(scratch, tools["meta-train"], tools["export"], seed)
     else:
         print("meta-train: not built (RNNOPT_WITH_TORCH=OFF), its cases skipped")
     print(f"{len(FAILURES)} failure(s)")
