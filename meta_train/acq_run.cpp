@@ -109,6 +109,7 @@ void plot_curves(const fs::path& dir) {
   }
   write_file_durably(dir / "validation.tsv", val.str());
   write_file_durably(dir / "train.tsv", train.str());
+  if (train.str().empty()) return;  // no training step yet (steps 0): nothing to plot
   std::ostringstream gp;
   gp << "set terminal png size 1000,800 noenhanced\nset output '" << (dir / "curves.png").string()
      << "'\nset multiplot layout 2,1\nset grid\nset xlabel 'CPU minutes'\n"

@@ -26,8 +26,8 @@
 #include <vector>
 
 #include "core/durable_file.h"
-#include "core/tool.h"
 #include "core/gnuplot.h"
+#include "core/tool.h"
 #include "meta_train/acq_config.h"
 #include "meta_train/acq_run.h"
 #include "meta_train/distributed.h"
@@ -296,237 +296,225 @@ int run(int argc, char** argv) {
                  "(default 120); a rank that is gone stops the run with an error (resume it "
                  "with --resume)")
       ->check(CLI::PositiveNumber);
-  if (const auto code = rnnopt::parse_command_line(app, argc, argv, std::cout, std::cerr)) {
-    return *code;
-  }
-  if (processes > 1) {
-    if (dist.world_size != 1 || dist.rank != 0) {
-      throw rnnopt::UsageError(
-          "--processes starts a local group itself; it excludes --rank and "
-          "--world-size");
-    }
-    dist.world_size = processes;
-    if (app.count("--threads") == 0) threads = 1;
-    if (app.count("--store-port") == 0) dist.store_port = free_local_port();
-  }
-  dist.validate();
-  if (dist.rank > 0) {
-    // A rank other than 0 joins the group and trains what rank 0 hands it.
-    std::signal(SIGINT, on_signal);
-    std::signal(SIGTERM, on_signal);
-    rnnopt::train::Distributed group(dist);
-    rnnopt::train::AcqRunOptions o;
-    o.threads = threads;
-    o.max_minutes = max_minutes;
-    o.stop = [] { return g_signal.load() != 0; };
-    o.group = &group;
-    return rnnopt::train::run_acquisition_training(o);
-  }
-  if (out_dir.empty()) throw rnnopt::UsageError("--out RUN_DIR is required");
-
-  const fs::path run_dir(out_dir);
-  const fs::path checkpoint = run_dir / "checkpoint.pt";
-  json doc;
-  if (resume) {
-    if (!fs::exists(checkpoint)) throw rnnopt::UsageError("--resume: no " + checkpoint.string());
-    doc = rnnopt::train::load_config_json((run_dir / "config.json").string());
-  } else {
-    if (config_path.empty()) throw rnnopt::UsageError("--config FILE is required (or --resume)");
-    if (fs::exists(checkpoint)) {
-      throw rnnopt::UsageError(run_dir.string() +
-                               " already holds a run; use --resume or another --out");
-    }
-    doc = rnnopt::train::load_config_json(config_path);
-  }
-  // A --config or --set that does not make a valid configuration (a misspelled key, a value out
-  // of range, "--set key" without "=value") is a bad command line: exit 2 before anything is
-  // written. A run's own config.json (--resume) that fails is a runtime failure (exit 1).
-  try {
-    for (const auto& s : sets) rnnopt::train::apply_override(doc, s);
-    if (rnnopt::train::is_acquisition_config(doc)) {
-      (void)rnnopt::train::acq_config_from_json(doc);
-    } else {
-      (void)rnnopt::train::config_from_json(doc);
-    }
-  } catch (const std::invalid_argument& e) {
-    if (resume && sets.empty()) throw;
-    throw rnnopt::UsageError(e.what());
-  }
-  if (rnnopt::train::is_acquisition_config(doc)) {
-    // The learned acquisition head (meta_train/README.md): its own trainer and run folder.
-    std::signal(SIGINT, on_signal);
-    std::signal(SIGTERM, on_signal);
-    if (resume && !sets.empty()) {
-      throw rnnopt::UsageError("--set cannot change a run being resumed (edit its config.json)");
-    }
-    rnnopt::train::AcqRunOptions o;
-    o.run_dir = out_dir;
-    o.config = doc;
-    o.resume = resume;
-    o.init_model = init_path;
-    o.threads = threads;
-    o.max_minutes = max_minutes;
-    o.stop = [] { return g_signal.load() != 0; };
-    if (dist.world_size == 1) return rnnopt::train::run_acquisition_training(o);
-    // Rank 0 of a data-parallel group (started here with --processes, or joined by others).
-    std::optional<LocalRanks> children;
+  return rnnopt::run_tool(app, argc, argv, [&]() -> int {
     if (processes > 1) {
-      fs::create_directories(run_dir);
-      const std::vector<std::string> common{"--world-size",  std::to_string(processes),
-                                            "--store-host",  dist.store_host,
-                                            "--store-port",  std::to_string(dist.store_port),
-                                            "--timeout",     std::to_string(dist.timeout_seconds),
-                                            "--threads",     std::to_string(threads),
-                                            "--max-minutes", std::to_string(max_minutes)};
-      children.emplace(processes, common, run_dir);
+      if (dist.world_size != 1 || dist.rank != 0) {
+        throw rnnopt::UsageError(
+            "--processes starts a local group itself; it excludes --rank and "
+            "--world-size");
+      }
+      dist.world_size = processes;
+      if (app.count("--threads") == 0) threads = 1;
+      if (app.count("--store-port") == 0) dist.store_port = free_local_port();
     }
-    auto group = std::make_unique<rnnopt::train::Distributed>(dist);
-    o.group = group.get();
-    int code = 0;
+    dist.validate();
+    if (dist.rank > 0) {
+      // A rank other than 0 joins the group and trains what rank 0 hands it.
+      std::signal(SIGINT, on_signal);
+      std::signal(SIGTERM, on_signal);
+      rnnopt::train::Distributed group(dist);
+      rnnopt::train::AcqRunOptions o;
+      o.threads = threads;
+      o.max_minutes = max_minutes;
+      o.stop = [] { return g_signal.load() != 0; };
+      o.group = &group;
+      return rnnopt::train::run_acquisition_training(o);
+    }
+    if (out_dir.empty()) throw rnnopt::UsageError("--out RUN_DIR is required");
+
+    const fs::path run_dir(out_dir);
+    const fs::path checkpoint = run_dir / "checkpoint.pt";
+    json doc;
+    if (resume) {
+      if (!fs::exists(checkpoint)) throw rnnopt::UsageError("--resume: no " + checkpoint.string());
+      doc = rnnopt::train::load_config_json((run_dir / "config.json").string());
+    } else {
+      if (config_path.empty()) throw rnnopt::UsageError("--config FILE is required (or --resume)");
+      if (fs::exists(checkpoint)) {
+        throw rnnopt::UsageError(run_dir.string() +
+                                 " already holds a run; use --resume or another --out");
+      }
+      doc = rnnopt::train::load_config_json(config_path);
+    }
+    // A --config or --set that does not make a valid configuration (a misspelled key, a value out
+    // of range, "--set key" without "=value") is a bad command line: exit 2 before anything is
+    // written. A run's own config.json (--resume) that fails is a runtime failure (exit 1).
     try {
-      code = rnnopt::train::run_acquisition_training(o);
-    } catch (const std::exception& e) {
-      // Closing this rank's connections makes the others fail at once rather than time out.
+      for (const auto& s : sets) rnnopt::train::apply_override(doc, s);
+      if (rnnopt::train::is_acquisition_config(doc)) {
+        (void)rnnopt::train::acq_config_from_json(doc);
+      } else {
+        (void)rnnopt::train::config_from_json(doc);
+      }
+    } catch (const std::invalid_argument& e) {
+      if (resume && sets.empty()) throw;
+      throw rnnopt::UsageError(e.what());
+    }
+    if (rnnopt::train::is_acquisition_config(doc)) {
+      // The learned acquisition head (meta_train/README.md): its own trainer and run folder.
+      std::signal(SIGINT, on_signal);
+      std::signal(SIGTERM, on_signal);
+      if (resume && !sets.empty()) {
+        throw rnnopt::UsageError("--set cannot change a run being resumed (edit its config.json)");
+      }
+      rnnopt::train::AcqRunOptions o;
+      o.run_dir = out_dir;
+      o.config = doc;
+      o.resume = resume;
+      o.init_model = init_path;
+      o.threads = threads;
+      o.max_minutes = max_minutes;
+      o.stop = [] { return g_signal.load() != 0; };
+      if (dist.world_size == 1) return rnnopt::train::run_acquisition_training(o);
+      // Rank 0 of a data-parallel group (started here with --processes, or joined by others).
+      std::optional<LocalRanks> children;
+      if (processes > 1) {
+        fs::create_directories(run_dir);
+        const std::vector<std::string> common{"--world-size",  std::to_string(processes),
+                                              "--store-host",  dist.store_host,
+                                              "--store-port",  std::to_string(dist.store_port),
+                                              "--timeout",     std::to_string(dist.timeout_seconds),
+                                              "--threads",     std::to_string(threads),
+                                              "--max-minutes", std::to_string(max_minutes)};
+        children.emplace(processes, common, run_dir);
+      }
+      auto group = std::make_unique<rnnopt::train::Distributed>(dist);
+      o.group = group.get();
+      int code = 0;
+      try {
+        code = rnnopt::train::run_acquisition_training(o);
+      } catch (const std::exception& e) {
+        // Closing this rank's connections makes the others fail at once rather than time out.
+        group.reset();
+        if (children) children->report_ended();
+        if (!fs::exists(checkpoint)) throw;
+        throw std::runtime_error(std::string(e.what()) + "; the run continues from its last " +
+                                 "checkpoint with --out " + out_dir + " --resume");
+      }
       group.reset();
-      if (children) children->report_ended();
-      if (!fs::exists(checkpoint)) throw;
-      throw std::runtime_error(std::string(e.what()) + "; the run continues from its last " +
-                               "checkpoint with --out " + out_dir + " --resume");
+      if (children && !children->finish(code)) return 1;
+      return code;
     }
-    group.reset();
-    if (children && !children->finish(code)) return 1;
-    return code;
-  }
-  if (dist.world_size > 1) {
-    throw rnnopt::UsageError(
-        "data-parallel training (--processes, --world-size) needs an acquisition-design config "
-        "(\"design\": \"acquisition\"); the direct design trains in one process");
-  }
-  const rnnopt::train::TrainConfig config = rnnopt::train::config_from_json(doc);
-  fs::create_directories(run_dir);
-  rnnopt::write_file_durably(run_dir / "config.json",
-                             rnnopt::train::config_to_json(config).dump(2) + "\n");
-  std::cout << "seed: " << config.seed
-            << " (the run is reproduced by its config.json, which records it)\n"
-            << "config: " << (run_dir / "config.json").string() << "\n"
-            << "model: " << config.architecture << " " << config.num_layers << "x"
-            << config.hidden_size << ", loss " << config.loss << ", dims";
-  for (int d : config.dims) std::cout << ' ' << d;
-  std::cout << ", batch " << config.batch_size << ", steps " << config.steps << ", threads "
-            << threads << std::endl;
-
-  rnnopt::train::Trainer trainer(config,
-                                 {.threads = threads,
-                                  .device = device,
-                                  .minima_cache = (run_dir / "validation_minima.txt").string()});
-  const fs::path metrics_path = run_dir / "metrics.jsonl";
-  if (resume) {
-    trainer.load_checkpoint(checkpoint.string());
-    truncate_metrics(metrics_path, trainer.iteration());
-    std::cout << "resumed at iteration " << trainer.iteration() << std::endl;
-  } else {
-    if (!init_path.empty()) {
-      trainer.set_weights(rnnopt::read_model_file(init_path));
-      std::cout << "initial weights from " << init_path << std::endl;
+    if (dist.world_size > 1) {
+      throw rnnopt::UsageError(
+          "data-parallel training (--processes, --world-size) needs an acquisition-design config "
+          "(\"design\": \"acquisition\"); the direct design trains in one process");
     }
-    rnnopt::write_file_durably(metrics_path, "");
-  }
-  std::ofstream metrics(metrics_path, std::ios::app);
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
+    const rnnopt::train::TrainConfig config = rnnopt::train::config_from_json(doc);
+    fs::create_directories(run_dir);
+    rnnopt::write_file_durably(run_dir / "config.json",
+                               rnnopt::train::config_to_json(config).dump(2) + "\n");
+    std::cout << "seed: " << config.seed
+              << " (the run is reproduced by its config.json, which records it)\n"
+              << "config: " << (run_dir / "config.json").string() << "\n"
+              << "model: " << config.architecture << " " << config.num_layers << "x"
+              << config.hidden_size << ", loss " << config.loss << ", dims";
+    for (int d : config.dims) std::cout << ' ' << d;
+    std::cout << ", batch " << config.batch_size << ", steps " << config.steps << ", threads "
+              << threads << std::endl;
 
-  rnnopt::train::ValidationResult last_val;
-  bool have_val = false;
-  if (trainer.iteration() == 0) {
-    last_val = trainer.validate();
-    have_val = true;
-    metrics << validation_json(last_val).dump() << std::endl;
-    std::cout << (init_path.empty() ? "untrained" : "initial") << ": validation regret "
-              << last_val.mean_regret << " +- " << last_val.ci95 << " (T=" << last_val.horizon
-              << ", " << last_val.functions << " functions)" << std::endl;
-  }
-  const bool tty = isatty(STDOUT_FILENO) != 0;
-  const auto start = std::chrono::steady_clock::now();
-  const int first = trainer.iteration();
-  double done_horizon = 0.0;  // sum of the horizons of the iterations run by this process
-  while (trainer.iteration() < config.steps && g_signal.load() == 0) {
-    const rnnopt::train::StepStats s = trainer.train_step();
-    metrics << json{{"type", "train"},
-                    {"iteration", s.iteration},
-                    {"horizon", s.horizon},
-                    {"d", s.d},
-                    {"loss", s.loss},
-                    {"mean_best_y", s.mean_best_y},
-                    {"grad_norm", s.grad_norm},
-                    {"lr", s.lr},
-                    {"seconds", s.seconds},
-                    {"cpu_seconds", s.cpu_seconds},
-                    {"t_sampler", s.timing.sampler},
-                    {"t_forward", s.timing.forward},
-                    {"t_gp", s.timing.gp_eval},
-                    {"t_loss", s.timing.loss},
-                    {"t_backward", s.timing.backward},
-                    {"t_update", s.timing.update}}
-                   .dump()
-            << '\n';
-    if (s.iteration % config.validate_every == 0 || s.iteration == config.steps) {
+    rnnopt::train::Trainer trainer(config,
+                                   {.threads = threads,
+                                    .device = device,
+                                    .minima_cache = (run_dir / "validation_minima.txt").string()});
+    const fs::path metrics_path = run_dir / "metrics.jsonl";
+    if (resume) {
+      trainer.load_checkpoint(checkpoint.string());
+      truncate_metrics(metrics_path, trainer.iteration());
+      std::cout << "resumed at iteration " << trainer.iteration() << std::endl;
+    } else {
+      if (!init_path.empty()) {
+        trainer.set_weights(rnnopt::read_model_file(init_path));
+        std::cout << "initial weights from " << init_path << std::endl;
+      }
+      rnnopt::write_file_durably(metrics_path, "");
+    }
+    std::ofstream metrics(metrics_path, std::ios::app);
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+
+    rnnopt::train::ValidationResult last_val;
+    bool have_val = false;
+    if (trainer.iteration() == 0) {
       last_val = trainer.validate();
       have_val = true;
-      metrics << validation_json(last_val).dump() << '\n';
+      metrics << validation_json(last_val).dump() << std::endl;
+      std::cout << (init_path.empty() ? "untrained" : "initial") << ": validation regret "
+                << last_val.mean_regret << " +- " << last_val.ci95 << " (T=" << last_val.horizon
+                << ", " << last_val.functions << " functions)" << std::endl;
     }
-    if (s.iteration % config.checkpoint_every == 0) {
-      metrics.flush();
-      trainer.save_checkpoint(checkpoint.string());
-    }
-    const double elapsed =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const double rate = (s.iteration - first) / elapsed;
-    // An iteration costs about linearly in its horizon T, and the curriculum raises T, so the ETA
-    // is the time per unit of T so far times the T still to come (not iterations / rate).
-    done_horizon += s.horizon;
-    double remaining_horizon = 0.0;
-    for (int k = s.iteration; k < config.steps; ++k) remaining_horizon += config.horizon_at(k);
-    const double eta = done_horizon > 0 ? elapsed / done_horizon * remaining_horizon : 0.0;
-    if (tty || s.iteration % 10 == 0 || s.iteration == config.steps) {
-      std::ostringstream line;
-      line.precision(4);
-      line << "[" << s.iteration << "/" << config.steps << "] loss " << s.loss << " T " << s.horizon
-           << " | val regret ";
-      if (have_val) {
-        line << last_val.mean_regret << " +- " << last_val.ci95 << " @" << last_val.iteration;
-      } else {
-        line << "-";
+    const bool tty = isatty(STDOUT_FILENO) != 0;
+    const auto start = std::chrono::steady_clock::now();
+    const int first = trainer.iteration();
+    double done_horizon = 0.0;  // sum of the horizons of the iterations run by this process
+    while (trainer.iteration() < config.steps && g_signal.load() == 0) {
+      const rnnopt::train::StepStats s = trainer.train_step();
+      metrics << json{{"type", "train"},
+                      {"iteration", s.iteration},
+                      {"horizon", s.horizon},
+                      {"d", s.d},
+                      {"loss", s.loss},
+                      {"mean_best_y", s.mean_best_y},
+                      {"grad_norm", s.grad_norm},
+                      {"lr", s.lr},
+                      {"seconds", s.seconds},
+                      {"cpu_seconds", s.cpu_seconds},
+                      {"t_sampler", s.timing.sampler},
+                      {"t_forward", s.timing.forward},
+                      {"t_gp", s.timing.gp_eval},
+                      {"t_loss", s.timing.loss},
+                      {"t_backward", s.timing.backward},
+                      {"t_update", s.timing.update}}
+                     .dump()
+              << '\n';
+      if (s.iteration % config.validate_every == 0 || s.iteration == config.steps) {
+        last_val = trainer.validate();
+        have_val = true;
+        metrics << validation_json(last_val).dump() << '\n';
       }
-      line << " | " << rate << " it/s | ETA " << hms(eta);
-      std::cout << (tty ? "\r" : "") << line.str() << (tty ? "   " : "\n") << std::flush;
+      if (s.iteration % config.checkpoint_every == 0) {
+        metrics.flush();
+        trainer.save_checkpoint(checkpoint.string());
+      }
+      const double elapsed =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const double rate = (s.iteration - first) / elapsed;
+      // An iteration costs about linearly in its horizon T, and the curriculum raises T, so the ETA
+      // is the time per unit of T so far times the T still to come (not iterations / rate).
+      done_horizon += s.horizon;
+      double remaining_horizon = 0.0;
+      for (int k = s.iteration; k < config.steps; ++k) remaining_horizon += config.horizon_at(k);
+      const double eta = done_horizon > 0 ? elapsed / done_horizon * remaining_horizon : 0.0;
+      if (tty || s.iteration % 10 == 0 || s.iteration == config.steps) {
+        std::ostringstream line;
+        line.precision(4);
+        line << "[" << s.iteration << "/" << config.steps << "] loss " << s.loss << " T "
+             << s.horizon << " | val regret ";
+        if (have_val) {
+          line << last_val.mean_regret << " +- " << last_val.ci95 << " @" << last_val.iteration;
+        } else {
+          line << "-";
+        }
+        line << " | " << rate << " it/s | ETA " << hms(eta);
+        std::cout << (tty ? "\r" : "") << line.str() << (tty ? "   " : "\n") << std::flush;
+      }
     }
-  }
-  if (tty) std::cout << '\n';
-  metrics.flush();
-  trainer.save_checkpoint(checkpoint.string());
-  plot_curves(run_dir);
-  if (g_signal.load() != 0) {
-    std::cout << "interrupted at iteration " << trainer.iteration()
-              << "; checkpoint saved, continue with --resume" << std::endl;
-    return 128 + g_signal.load();
-  }
-  std::cout << "done: " << trainer.iteration() << " iterations; checkpoint " << checkpoint.string()
-            << "; export with rnnopt-export " << run_dir.string()
-            << " --out models/NAME.safetensors" << std::endl;
-  return 0;
+    if (tty) std::cout << '\n';
+    metrics.flush();
+    trainer.save_checkpoint(checkpoint.string());
+    plot_curves(run_dir);
+    if (g_signal.load() != 0) {
+      std::cout << "interrupted at iteration " << trainer.iteration()
+                << "; checkpoint saved, continue with --resume" << std::endl;
+      return 128 + g_signal.load();
+    }
+    std::cout << "done: " << trainer.iteration() << " iterations; checkpoint "
+              << checkpoint.string() << "; export with rnnopt-export " << run_dir.string()
+              << " --out models/NAME.safetensors" << std::endl;
+    return 0;
+  });
 }
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const rnnopt::UsageError& e) {
-    std::cerr << "rnnopt-meta-train: error: " << rnnopt::one_line(e.what())
-              << " (see rnnopt-meta-train --help)" << std::endl;
-    return rnnopt::kExitUsage;
-  } catch (const std::exception& e) {
-    std::cerr << "rnnopt-meta-train: error: " << rnnopt::one_line(e.what()) << std::endl;
-    return rnnopt::kExitFailure;
-  }
-}
+int main(int argc, char** argv) { return run(argc, argv); }
