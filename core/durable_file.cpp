@@ -1,10 +1,12 @@
 #include "core/durable_file.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -34,11 +36,33 @@ bool write_all(int fd, const char* data, std::size_t size) {
   return true;
 }
 
+// Removes the temporary files ".<name>.tmp.<pid>.XXXXXX" that an earlier writer of the same target
+// left when it was killed mid-write: those whose process no longer exists. A live process (or one
+// we may not signal) keeps its file; names without a pid are left alone.
+void remove_stale_temporaries(const fs::path& dir, const std::string& prefix) {
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    const char* first = name.data() + prefix.size();
+    const char* last = name.data() + name.size();
+    long pid = 0;
+    const auto [rest, error] = std::from_chars(first, last, pid);
+    if (error != std::errc() || rest == first || rest == last || *rest != '.' || pid <= 0) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;
+    std::error_code ignored;
+    fs::remove(it->path(), ignored);
+  }
+}
+
 void write_durably(const fs::path& path, const char* data, std::size_t size) {
   const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
   std::string name = ".";
   name += path.filename().string();
-  name += ".tmp.XXXXXX";
+  name += ".tmp.";
+  remove_stale_temporaries(dir, name);
+  name += std::to_string(::getpid());
+  name += ".XXXXXX";
   std::string tmp = (dir / name).string();
   const int fd = ::mkstemp(tmp.data());
   if (fd < 0) fail(path, "cannot create a temporary file in " + dir.string(), errno);
@@ -82,6 +106,17 @@ void append_file_durably(const fs::path& path, std::string_view bytes) {
     fail(path, "cannot append", error);
   }
   if (::close(fd) != 0) fail(path, "cannot close", errno);
+}
+
+void sync_file(const fs::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail(path, "cannot open to flush", errno);
+  if (::fsync(fd) != 0) {
+    const int error = errno;
+    ::close(fd);
+    fail(path, "cannot flush", error);
+  }
+  ::close(fd);
 }
 
 std::string read_file(const fs::path& path) {

@@ -231,9 +231,11 @@ int run_acquisition_training(const AcqRunOptions& o) {
   std::ofstream metrics;
   if (lead) metrics.open(metrics_path, std::ios::app);
   // The best validated model so far (best.pt, rnnopt-export --best): on resume from the metrics
-  // kept up to the checkpoint (a best.pt written after it is rewritten when its iteration is redone).
-  auto [best_iteration, best_score] =
-      lead && resume ? best_in_metrics(metrics_path, trainer.iteration()) : std::pair<int, double>{-1, 0.0};
+  // kept up to the checkpoint (a best.pt written after it is rewritten when its iteration is
+  // redone).
+  auto [best_iteration, best_score] = lead && resume
+                                          ? best_in_metrics(metrics_path, trainer.iteration())
+                                          : std::pair<int, double>{-1, 0.0};
   auto keep_if_best = [&](const AcqValidation& v) {
     const double s = validation_score(v.mean);
     if (best_iteration >= 0 && s >= best_score) return;
@@ -318,6 +320,7 @@ int run_acquisition_training(const AcqRunOptions& o) {
       }
       if (save) {
         metrics.flush();
+        sync_file(metrics_path);  // the lines up to a checkpoint survive a power cut with it
         trainer.save_checkpoint(checkpoint.string());
       }
     }
@@ -344,6 +347,7 @@ int run_acquisition_training(const AcqRunOptions& o) {
     return code;
   }
   metrics.flush();
+  sync_file(metrics_path);
   trainer.save_checkpoint(checkpoint.string());
   plot_curves(dir);
   std::cout << (code ? "stopped" : "done") << " at iteration " << trainer.iteration()
@@ -366,8 +370,9 @@ ModelFile export_acquisition_run(const std::string& run_dir, const std::string& 
   AcqTrainer trainer(config, 1, "");
   const fs::path checkpoint = dir / (best ? "best.pt" : "checkpoint.pt");
   if (!fs::exists(checkpoint)) {
-    throw std::runtime_error("no " + checkpoint.string() +
-                             (best ? " (the run predates best checkpoints or never validated)" : ""));
+    throw std::runtime_error(
+        "no " + checkpoint.string() +
+        (best ? " (the run predates best checkpoints or never validated)" : ""));
   }
   trainer.load_checkpoint(checkpoint.string());
   double cpu_minutes = 0.0;

@@ -474,6 +474,7 @@ int run(int argc, char** argv) {
       }
       if (s.iteration % config.checkpoint_every == 0) {
         metrics.flush();
+        rnnopt::sync_file(metrics_path);  // survives a power cut with the checkpoint
         trainer.save_checkpoint(checkpoint.string());
       }
       const double elapsed =
@@ -501,6 +502,7 @@ int run(int argc, char** argv) {
     }
     if (tty) std::cout << '\n';
     metrics.flush();
+    rnnopt::sync_file(metrics_path);  // survives a power cut with the checkpoint
     trainer.save_checkpoint(checkpoint.string());
     plot_curves(run_dir);
     if (g_signal.load() != 0) {

@@ -1,6 +1,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cerrno>
 #include <csignal>
@@ -41,6 +42,7 @@ class ScratchDir {
 std::vector<std::string> names_in(const fs::path& dir) {
   std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename());
+  std::sort(names.begin(), names.end());
   return names;
 }
 
@@ -129,7 +131,8 @@ TEST_CASE("a writer killed with SIGKILL leaves the old file or the new one, neve
   // A child process rewrites the file in a loop, two versions of 4 MiB in turn, and is killed
   // with SIGKILL at a random moment (delays drawn from the printed seed); again and again. The
   // file must always be one version, whole. A kill in the middle of a write leaves its hidden
-  // temporary file ".summary.json.tmp.XXXXXX" beside it (nothing removes it); no other file.
+  // temporary file ".summary.json.tmp.PID.XXXXXX" beside it, which the next write of the same
+  // target removes (its process is gone); no other file.
   const auto seed = rnnopt::test::seed("durable write killed", 17);
   ScratchDir dir("kill");
   const fs::path path = dir.path() / "summary.json";
@@ -138,6 +141,7 @@ TEST_CASE("a writer killed with SIGKILL leaves the old file or the new one, neve
   rnnopt::write_file_durably(path, a);
   std::mt19937_64 delays(seed);
   constexpr int kKills = 20;
+  int mid_write = 0;
   for (int k = 0; k < kKills; ++k) {
     const pid_t pid = ::fork();
     REQUIRE(pid >= 0);
@@ -159,15 +163,52 @@ TEST_CASE("a writer killed with SIGKILL leaves the old file or the new one, neve
     const std::string now = rnnopt::read_file(path);
     CHECK(now.size() == a.size());
     CHECK((now == a || now == b));
+    bool left = false;
+    for (const std::string& name : names_in(dir.path())) {
+      if (name == "summary.json") continue;
+      INFO(name);
+      CHECK(name.rfind(".summary.json.tmp.", 0) == 0);
+      left = true;
+    }
+    mid_write += left ? 1 : 0;
   }
-  int temporaries = 0;
-  for (const std::string& name : names_in(dir.path())) {
-    if (name == "summary.json") continue;
-    INFO(name);
-    CHECK(name.rfind(".summary.json.tmp.", 0) == 0);
-    ++temporaries;
-  }
-  std::cout << "[kill] " << kKills << " kills, " << temporaries
-            << " in the middle of a write (temporary files left)\n";
-  CHECK(temporaries >= 1);  // some kills did land in the middle of a write
+  std::cout << "[kill] " << kKills << " kills, " << mid_write
+            << " in the middle of a write (a temporary file left)\n";
+  CHECK(mid_write >= 1);                // some kills did land in the middle of a write
+  rnnopt::write_file_durably(path, a);  // removes the last killed writer's temporary file
+  CHECK(names_in(dir.path()) == std::vector<std::string>{"summary.json"});
+}
+
+TEST_CASE("a write removes temporary files of its target whose writer is gone, only those",
+          "[core][durable_file]") {
+  ScratchDir dir("stale");
+  const pid_t dead = ::fork();
+  REQUIRE(dead >= 0);
+  if (dead == 0) ::_exit(0);
+  int status = 0;
+  REQUIRE(::waitpid(dead, &status, 0) == dead);  // reaped: the pid names no process now
+  const std::string live = std::to_string(::getpid());
+  const std::vector<std::string> kept = {
+      ".out.json.tmp." + live + ".abcdef",  // a writer still running (here: this process)
+      ".out.json.tmp.abcdef",               // no pid in the name: an older writer's, left alone
+      ".other.json.tmp." + std::to_string(dead) + ".abcdef",  // another target's
+  };
+  for (const std::string& name : kept) rnnopt::write_file_durably(dir.path() / name, "x");
+  rnnopt::write_file_durably(dir.path() / (".out.json.tmp." + std::to_string(dead) + ".abcdef"),
+                             "partial");
+  rnnopt::write_file_durably(dir.path() / "out.json", "whole");
+  std::vector<std::string> expected = kept;
+  expected.push_back("out.json");
+  std::sort(expected.begin(), expected.end());
+  CHECK(names_in(dir.path()) == expected);
+  CHECK(rnnopt::read_file(dir.path() / "out.json") == "whole");
+}
+
+TEST_CASE("sync_file flushes an existing file and names a missing one", "[core][durable_file]") {
+  ScratchDir dir("sync");
+  const fs::path path = dir.path() / "metrics.jsonl";
+  rnnopt::append_file_durably(path, "one\n");
+  CHECK_NOTHROW(rnnopt::sync_file(path));
+  CHECK_THAT(error_of([&] { rnnopt::sync_file(dir.path() / "none.jsonl"); }),
+             Contains((dir.path() / "none.jsonl").string() + ": cannot open to flush"));
 }
