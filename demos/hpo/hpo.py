@@ -154,7 +154,9 @@ def _cache_entries(task, cache_dir):
 def run_job(job):
     """Runs one optimizer on one task with one seed; returns (run, trace lines, new evaluations)."""
     task_name, opt_name, seed, horizon, cache_dir = job
-    task = _TASKS.get(task_name) or _TASKS.setdefault(task_name, tasks_mod.make_task(task_name))
+    if task_name not in _TASKS:
+        _TASKS[task_name] = tasks_mod.make_task(task_name)
+    task = _TASKS[task_name]
     task.data()  # loaded before the clock of the first evaluation starts
     known = _cache_entries(task, cache_dir)
     new = {}

@@ -74,8 +74,8 @@ def summarize(runs, tasks, optimizers, horizons):
         for (task_name, name), ranks in rank_at[h].items():
             overall.setdefault(name, {}).setdefault(str(h), []).extend(ranks)
     summary["overall_rank"] = {
-        name: {h: {"mean": t_interval(v)[0], "ci95": t_interval(v)[1], "n": len(v)}
-               for h, v in by_h.items()} for name, by_h in overall.items()}
+        name: {h: dict(zip(("mean", "ci95"), t_interval(v)), n=len(v)) for h, v in by_h.items()}
+        for name, by_h in overall.items()}
     return summary
 
 
