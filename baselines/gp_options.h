@@ -3,7 +3,7 @@
 // fixed hyper-parameters of SpearmintFixed and GpUcb.
 //
 //   rnnopt::baselines::FixedGpOptions o;
-//   o.kernel = rnnopt::baselines::GpKernel::kRbf;
+//   o.kernel = rnnopt::KernelKind::kRbf;
 //   o.amplitude2 = 1.0;                       // signal variance, in the units of y squared
 //   o.length_scales = Eigen::VectorXd::Constant(1, 0.3);   // box units, one or dim() values
 //   o.search.grid_size = 5000;                // cheaper candidate grid
@@ -13,9 +13,12 @@
 #include <Eigen/Core>
 #include <string_view>
 
+#include "core/kernel.h"
+
 namespace rnnopt::baselines {
 
-enum class GpKernel { kMatern52, kRbf };
+// The kernel kind is core's (core/kernel.h). GpKernel, the old name, stays for one release.
+using GpKernel = KernelKind;
 
 // One set of GP hyper-parameters in the model's units: unit-cube inputs, and y as the model sees
 // it (standardised for SpearmintOptimizer).
@@ -53,7 +56,7 @@ struct SearchOptions {
 // Fixed hyper-parameters of a GP on the optimizer's box (SpearmintFixed, GpUcb). No warping and no
 // hyper-parameter inference: the model is exactly this prior.
 struct FixedGpOptions {
-  GpKernel kernel = GpKernel::kMatern52;
+  KernelKind kernel = KernelKind::kMatern52;
   double amplitude2 = 1.0;  // prior signal variance (of y, or of standardised y)
   // Length-scales in the units of the box coordinates: one value for every dimension, or one per
   // dimension. Empty: 0.2 x the box width in every dimension.

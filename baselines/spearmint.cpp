@@ -117,7 +117,7 @@ SpearmintOptimizer::SpearmintOptimizer(Box box, SpearmintOptions options, std::u
   priors.warp_sigma = options_.warp_sigma;
   priors.warp_min = options_.warp_min;
   priors.warp_max = options_.warp_max;
-  posterior_ = std::make_unique<internal::HyperPosterior>(internal::Kernel::kMatern52, priors,
+  posterior_ = std::make_unique<internal::HyperPosterior>(KernelKind::kMatern52, priors,
                                                           options_.noisy, options_.jitter);
   sampler_ = std::make_unique<internal::SliceSampler>(
       internal::SliceOptions{options_.slice_width, options_.max_steps_out, 200});
@@ -179,8 +179,7 @@ void SpearmintOptimizer::fit() {
   state_ = h;
 
   models_.clear();
-  for (const auto& s : samples)
-    models_.emplace_back(internal::Kernel::kMatern52, s, options_.jitter);
+  for (const auto& s : samples) models_.emplace_back(KernelKind::kMatern52, s, options_.jitter);
   parallel_for(static_cast<int>(models_.size()), options_.search.num_threads,
                [&](int k) { models_[k].fit(u, y); });
   for (const auto& m : models_) stats_.numerical_trouble += m.numerical_trouble();
@@ -245,8 +244,7 @@ std::function<void()> SpearmintOptimizer::do_restore_state(StateReader& r) {
       const Eigen::MatrixXd u = internal::unit_rows(history(), box());
       const Eigen::VectorXd y = internal::Standardizer::fit(internal::values(history()))
                                     .apply(internal::values(history()));
-      for (const auto& h : hypers)
-        models_.emplace_back(internal::Kernel::kMatern52, h, options_.jitter);
+      for (const auto& h : hypers) models_.emplace_back(KernelKind::kMatern52, h, options_.jitter);
       parallel_for(static_cast<int>(models_.size()), options_.search.num_threads,
                    [&](int k) { models_[k].fit(u, y); });
     }

@@ -62,7 +62,7 @@
 //     opt.observe(x, f(x));
 //   }
 //   rnnopt::baselines::FixedGpOptions fixed;
-//   fixed.kernel = rnnopt::baselines::GpKernel::kRbf;
+//   fixed.kernel = rnnopt::KernelKind::kRbf;
 //   fixed.length_scales = Eigen::VectorXd::Constant(1, 0.3);
 //   rnnopt::baselines::SpearmintFixed known(rnnopt::Box::canonical(2), fixed, /*seed=*/7);
 #pragma once

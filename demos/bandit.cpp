@@ -7,6 +7,7 @@
 
 #include "baselines/gp_ucb.h"
 #include "baselines/random_search.h"
+#include "core/kernel.h"
 #include "core/parallel_for.h"
 #include "core/rng.h"
 #include "demos/common.h"
@@ -108,7 +109,7 @@ BanditResult run_bandit(const BanditConfig& config, std::ostream& log) {
       opt = std::make_unique<RnnOptimizer>(methods[k].model, box, o, run_seed);
     } else if (kind == "gp-ucb") {
       baselines::GpUcbOptions o;
-      o.gp.kernel = baselines::GpKernel::kRbf;
+      o.gp.kernel = KernelKind::kRbf;
       o.gp.amplitude2 = prior.variance;
       o.gp.length_scales = f.params().length_scales;  // [-1,1]^d is the box: box units
       o.gp.noise = config.noise_sd * config.noise_sd;

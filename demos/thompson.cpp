@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/kernel.h"
 #include "optimizer/state_io.h"
 
 namespace rnnopt::demos {
@@ -67,7 +68,9 @@ Eigen::VectorXd ThompsonSampling::do_propose() {
   auto kernel = [&](const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
     Eigen::MatrixXd r2 = (-2.0 * a * b.transpose()).colwise() + a.rowwise().squaredNorm();
     r2.rowwise() += b.rowwise().squaredNorm().transpose();
-    return Eigen::MatrixXd(options_.amplitude2 * (-0.5 * r2.array().max(0.0)).exp());
+    r2 = r2.cwiseMax(0.0);
+    apply_kernel_shape(KernelKind::kRbf, options_.amplitude2, r2);
+    return r2;
   };
   Eigen::MatrixXd kxx = kernel(zx, zx);
   kxx.diagonal().array() += options_.noise + 1e-8;

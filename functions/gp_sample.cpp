@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "core/kernel.h"
 #include "core/rng.h"
 #include "functions/internal/box_search.h"
 
@@ -52,7 +53,7 @@ inline double fast_cos(double x) {
 
 void GpPrior::validate() const {
   constexpr std::string_view kWhere = "GpPrior::validate()";
-  if (kernel != GpKernel::kRbf && kernel != GpKernel::kMatern52) fail(kWhere, "unknown kernel");
+  if (kernel != KernelKind::kRbf && kernel != KernelKind::kMatern52) fail(kWhere, "unknown kernel");
   if (!std::isfinite(variance) || variance <= 0.0) {
     fail(kWhere, "variance must be finite and > 0, got " + std::to_string(variance));
   }
@@ -77,8 +78,7 @@ void GpPrior::validate() const {
 
 std::string GpPrior::describe() const {
   std::ostringstream os;
-  os << (mixed_kernel ? "rbf|matern52" : kernel == GpKernel::kRbf ? "rbf" : "matern52")
-     << "(var=" << variance << ",ell";
+  os << (mixed_kernel ? "rbf|matern52" : kernel_name(kernel)) << "(var=" << variance << ",ell";
   switch (length_scale.kind) {
     case LengthScaleDistribution::Kind::kFixed:
       os << '=' << length_scale.low;
@@ -114,10 +114,7 @@ double GpPrior::kernel_value(const Eigen::VectorXd& x, const Eigen::VectorXd& x2
   const double r2 = length_scales.size() == 1
                         ? diff.square().sum() / (length_scales[0] * length_scales[0])
                         : (diff / length_scales.array()).square().sum();
-  if (kernel == GpKernel::kRbf) return variance * std::exp(-0.5 * r2);
-  // Matern-5/2: (1 + sqrt5 r + 5 r^2 / 3) exp(-sqrt5 r).
-  const double s5r = std::sqrt(5.0 * r2);
-  return variance * (1.0 + s5r + 5.0 * r2 / 3.0) * std::exp(-s5r);
+  return variance * kernel_shape(kernel, r2);
 }
 
 GpSampleParams draw_gp_params(const GpPrior& prior, int d, std::uint64_t seed) {
@@ -129,7 +126,7 @@ GpSampleParams draw_gp_params(const GpPrior& prior, int d, std::uint64_t seed) {
   // 0. The kernel: the prior's, or drawn with equal odds for a mixed prior.
   p.kernel = prior.kernel;
   if (prior.mixed_kernel) {
-    p.kernel = rng.uniform() < 0.5 ? GpKernel::kMatern52 : GpKernel::kRbf;
+    p.kernel = rng.uniform() < 0.5 ? KernelKind::kMatern52 : KernelKind::kRbf;
   }
 
   // 1. Length-scale(s): none drawn for kFixed; else one draw, or d draws when per_dimension.
@@ -163,7 +160,7 @@ GpSampleParams draw_gp_params(const GpPrior& prior, int d, std::uint64_t seed) {
   p.omega.resize(m, d);
   for (int i = 0; i < m; ++i) {
     for (int j = 0; j < d; ++j) p.omega(i, j) = rng.normal();
-    if (p.kernel == GpKernel::kMatern52) {
+    if (p.kernel == KernelKind::kMatern52) {
       double chi2 = 0.0;
       for (int k = 0; k < kMaternDof; ++k) {
         const double g = rng.normal();

@@ -1,7 +1,8 @@
 // rnnopt/functions/gp_sample.h: functions drawn from a Gaussian-process prior on [-1,1]^d.
 //
-// The paper meta-trains and tests its optimizers on GP prior samples (Chen et al. 2017, arXiv:1611.03824,
-// section 2). Here a sample is a random-Fourier-feature function (Rahimi & Recht 2007)
+// The paper meta-trains and tests its optimizers on GP prior samples (Chen et al. 2017,
+// arXiv:1611.03824, section 2). Here a sample is a random-Fourier-feature function
+// (Rahimi & Recht 2007)
 //
 //   f(x) = scale * sum_m weight[m] * cos(omega.row(m) . x + phase[m]),  scale = sqrt(2 var / M)
 //
@@ -18,11 +19,11 @@
 // deviation from k shrinks as 1/sqrt(M).
 //
 // The default M = 1024 was chosen by measuring that deviation (bench/measure/
-// gp_measure_main.cpp, `rnnopt-measure-gp features`): over 10 samples x 400 pairs of points within 3
-// length-scales of each other, ell = 0.3, d = 1, 2, 4, 6 and both kernels, the RMS of
-// k_M - k is 0.027-0.031 var at M = 1024 (max 0.08-0.14), against 0.036-0.045 at 512 and
-// 0.017-0.022 at 2048 (RMS ~ sqrt(0.9 / M) var). 3% of the variance is far below the spread
-// between samples; halving it would cost 4x the features in every evaluation.
+// gp_measure_main.cpp, `rnnopt-measure-gp features`): over 10 samples x 400 pairs of points within
+// 3 length-scales of each other, ell = 0.3, d = 1, 2, 4, 6 and both kernels, the RMS of k_M - k is
+// 0.027-0.031 var at M = 1024 (max 0.08-0.14), against 0.036-0.045 at 512 and 0.017-0.022 at 2048
+// (RMS ~ sqrt(0.9 / M) var). 3% of the variance is far below the spread between samples; halving it
+// would cost 4x the features in every evaluation.
 //
 // The drawn parameters are exposed (params()) so that the LibTorch sampler of the meta-trainer
 // can rebuild the very same function from the same seed, batched and differentiable; the exact
@@ -42,11 +43,13 @@
 #include <optional>
 #include <string>
 
+#include "core/kernel.h"
 #include "functions/objective.h"
 
 namespace rnnopt::functions {
 
-enum class GpKernel { kRbf, kMatern52 };
+// The kernel kind is core's (core/kernel.h). GpKernel, the old name, stays for one release.
+using GpKernel = KernelKind;
 
 // How the length-scale of each drawn function is chosen. One length-scale per function, shared by
 // all dimensions unless per_dimension is true (then each dimension draws its own). kFixed uses
@@ -61,7 +64,7 @@ struct LengthScaleDistribution {
 };
 
 struct GpPrior {
-  GpKernel kernel = GpKernel::kRbf;  // the kernel of every sample, unless mixed_kernel
+  KernelKind kernel = KernelKind::kRbf;  // the kernel of every sample, unless mixed_kernel
   // When true, each sample draws its own kernel first: RBF or Matern-5/2 with equal odds
   // (draw_gp_params, step 0); `kernel` is then ignored. For training on a distribution of priors.
   bool mixed_kernel = false;
@@ -86,12 +89,12 @@ struct GpPrior {
 
 // The drawn parameters of one sample: everything needed to evaluate it anywhere.
 struct GpSampleParams {
-  Eigen::MatrixXd omega;          // M x d frequencies (length-scales included)
-  Eigen::VectorXd phase;          // M phases in [0, 2 pi)
-  Eigen::VectorXd weight;         // M standard-normal weights
-  double scale = 0.0;             // sqrt(2 variance / M)
-  Eigen::VectorXd length_scales;  // d length-scales the frequencies were divided by
-  GpKernel kernel = GpKernel::kRbf;  // the sample's kernel (drawn when the prior is mixed)
+  Eigen::MatrixXd omega;                 // M x d frequencies (length-scales included)
+  Eigen::VectorXd phase;                 // M phases in [0, 2 pi)
+  Eigen::VectorXd weight;                // M standard-normal weights
+  double scale = 0.0;                    // sqrt(2 variance / M)
+  Eigen::VectorXd length_scales;         // d length-scales the frequencies were divided by
+  KernelKind kernel = KernelKind::kRbf;  // the sample's kernel (drawn when the prior is mixed)
 };
 
 class GpSample final : public Objective {

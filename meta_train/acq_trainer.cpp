@@ -30,7 +30,6 @@ namespace {
 
 using rnnopt::internal::AcqConfig;
 using rnnopt::internal::AcqHistory;
-using rnnopt::internal::AcqKernelKind;
 using rnnopt::internal::GpFactor;
 using Clock = std::chrono::steady_clock;
 
@@ -196,10 +195,8 @@ struct AcqTrainer::Impl {
               AcqHistory(acq),
               {}};
     if (teacher) {
-      e.teacher.emplace(f.params().kernel == functions::GpKernel::kMatern52
-                            ? AcqKernelKind::kMatern52
-                            : AcqKernelKind::kRbf,
-                        f.params().length_scales, config.prior.variance, config.teacher_jitter);
+      e.teacher.emplace(f.params().kernel, f.params().length_scales, config.prior.variance,
+                        config.teacher_jitter);
     }
     return e;
   }

@@ -1,6 +1,7 @@
 #include "meta_train/train_config.h"
 
 #include "core/durable_file.h"
+#include "core/kernel.h"
 #include "meta_train/internal/json_fields.h"
 
 #include <algorithm>
@@ -22,9 +23,6 @@ using nlohmann::json;
 using internal::read;
 using internal::reject_unknown;
 
-std::string kernel_name(functions::GpKernel k) {
-  return k == functions::GpKernel::kRbf ? "rbf" : "matern52";
-}
 std::string ls_kind_name(functions::LengthScaleDistribution::Kind k) {
   switch (k) {
     case functions::LengthScaleDistribution::Kind::kFixed:
@@ -93,8 +91,9 @@ void TrainConfig::validate() const {
   if (!(y_eps > 0.0)) fail("y_eps must be > 0");
   prior.validate();
   if (prior.mixed_kernel) {
-    fail("prior.kernel mixed is for the acquisition design only (the direct design's batched "
-         "Torch sampler draws one kernel)");
+    fail(
+        "prior.kernel mixed is for the acquisition design only (the direct design's batched "
+        "Torch sampler draws one kernel)");
   }
   if (loss != "sum" && loss != "oi" && loss != "ei" && loss != "log_ei") {
     fail("loss must be sum, oi, ei or log_ei");
@@ -196,7 +195,8 @@ nlohmann::json prior_to_json(const functions::GpPrior& prior) {
              {"low", prior.length_scale.low},
              {"high", prior.length_scale.high},
              {"per_dimension", prior.length_scale.per_dimension}};
-  return json{{"kernel", prior.mixed_kernel ? std::string("mixed") : kernel_name(prior.kernel)},
+  return json{{"kernel",
+               prior.mixed_kernel ? std::string("mixed") : std::string(kernel_name(prior.kernel))},
               {"variance", prior.variance},
               {"num_features", prior.num_features},
               {"length_scale", ls}};
@@ -206,19 +206,18 @@ functions::GpPrior prior_from_json(const nlohmann::json& p, functions::GpPrior d
   if (!p.is_object()) throw std::invalid_argument("config_from_json(): prior must be an object");
   functions::GpPrior prior = defaults;
   std::set<std::string> pseen;
-  std::string kernel = prior.mixed_kernel ? "mixed" : kernel_name(prior.kernel);
+  std::string kernel = prior.mixed_kernel ? "mixed" : std::string(kernel_name(prior.kernel));
   read(p, "kernel", kernel, pseen);
   prior.mixed_kernel = false;
-  if (kernel == "rbf") {
-    prior.kernel = functions::GpKernel::kRbf;
-  } else if (kernel == "matern52") {
-    prior.kernel = functions::GpKernel::kMatern52;
+  if (const auto kind = parse_kernel_kind(kernel)) {
+    prior.kernel = *kind;
   } else if (kernel == "mixed") {
     prior.mixed_kernel = true;
   } else {
     throw std::invalid_argument(
         "config_from_json(): prior.kernel must be rbf, matern52 or mixed (each function draws "
-        "one of the two), got '" + kernel + "'");
+        "one of the two), got '" +
+        kernel + "'");
   }
   read(p, "variance", prior.variance, pseen);
   read(p, "num_features", prior.num_features, pseen);

@@ -20,6 +20,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "core/kernel.h"
 #include "core/rng.h"
 #include "meta_train/internal/checkpoint_file.h"
 #include "meta_train/internal/torch_net.h"
@@ -89,11 +90,12 @@ torch::Tensor gp_value(const GpBatch& g, const torch::Tensor& x) {
 
 // ---------------------------------------------------------------------------------------------
 // GP posterior with the prior's known hyper-parameters, grown one observation at a time through
-// an incremental Cholesky factor (Chen et al. 2017, section 2.2), for the EI loss (section 2.1, Eq. 4).
+// an incremental Cholesky factor (Chen et al. 2017, section 2.2), for the EI loss
+// (section 2.1, Eq. 4).
 
 class GpPosterior {
  public:
-  GpPosterior(functions::GpKernel kernel, double variance, torch::Tensor inv_ls, double jitter)
+  GpPosterior(KernelKind kernel, double variance, torch::Tensor inv_ls, double jitter)
       : kernel_(kernel), variance_(variance), inv_ls_(std::move(inv_ls)), jitter_(jitter) {}
 
   int size() const { return n_; }
@@ -102,7 +104,7 @@ class GpPosterior {
   torch::Tensor cross_kernel(const torch::Tensor& x) const {
     const torch::Tensor diff = (x_obs_ - x.unsqueeze(1)) * inv_ls_.unsqueeze(1);
     const torch::Tensor r2 = (diff * diff).sum(-1);
-    if (kernel_ == functions::GpKernel::kRbf) return variance_ * torch::exp(-0.5 * r2);
+    if (kernel_ == KernelKind::kRbf) return variance_ * torch::exp(-0.5 * r2);
     // Matern-5/2; the small constant keeps the gradient of r finite at duplicated points.
     const torch::Tensor r = torch::sqrt(r2 + 1e-12);
     const double s5 = std::sqrt(5.0);
@@ -184,7 +186,7 @@ class GpPosterior {
         .squeeze(2);
   }
 
-  functions::GpKernel kernel_;
+  KernelKind kernel_;
   double variance_;
   torch::Tensor inv_ls_;
   double jitter_;
@@ -228,7 +230,7 @@ struct EpisodeOptions {
   double clip_penalty = 1.0;
   std::string y_normalisation = "running";
   double y_eps = 1e-6;
-  functions::GpKernel kernel = functions::GpKernel::kRbf;
+  KernelKind kernel = KernelKind::kRbf;
   double variance = 1.0;
   double ei_jitter = 1e-4;
 };

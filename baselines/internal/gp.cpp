@@ -8,14 +8,14 @@
 #include <stdexcept>
 #include <vector>
 
+#include "core/kernel.h"
+
 namespace rnnopt::baselines::internal {
 namespace {
 
 // Boost.Math's default policy evaluates double functions in long double; computing in double is
 // about 7x faster here and still accurate to a few ulps (checked in the warping test).
 using FastPolicy = boost::math::policies::policy<boost::math::policies::promote_double<false>>;
-
-constexpr double kSqrt5 = 2.23606797749978969641;
 
 // Squared distances between the rows of a (m x d) and b (n x d), by one matrix product.
 Eigen::MatrixXd squared_distances(const Eigen::Ref<const Eigen::MatrixXd>& a,
@@ -63,25 +63,15 @@ void beta_warp_tabulated(const Eigen::Ref<const Eigen::VectorXd>& u, double a, d
   }
 }
 
-double kernel_shape(Kernel kernel, double r2) {
-  if (kernel == Kernel::kRbf) return std::exp(-0.5 * r2);
-  const double s = kSqrt5 * std::sqrt(r2);
-  return (1.0 + s + (5.0 / 3.0) * r2) * std::exp(-s);
-}
-
-double kernel_shape_d_r2(Kernel kernel, double r2) {
-  if (kernel == Kernel::kRbf) return -0.5 * std::exp(-0.5 * r2);
-  // d/dr2 of (1 + sqrt5 r + 5 r^2 / 3) exp(-sqrt5 r) = -(5/6) (1 + sqrt5 r) exp(-sqrt5 r).
-  const double s = kSqrt5 * std::sqrt(r2);
-  return -(5.0 / 6.0) * (1.0 + s) * std::exp(-s);
-}
-
-void apply_kernel(Kernel kernel, double amp2, Eigen::MatrixXd& r2) {
+void apply_kernel(KernelKind kernel, double amp2, Eigen::MatrixXd& r2) {
   auto a = r2.array();
-  if (kernel == Kernel::kRbf) {
+  if (kernel == KernelKind::kRbf) {
     a = amp2 * (-0.5 * a).exp();
     return;
   }
+  // Matern-5/2 in s = sqrt(5 r^2): the same kernel as core's apply_kernel_shape, which computes
+  // sqrt5 sqrt(r^2) and (5/3) r^2 instead. The two differ in the last bits; switching would change
+  // the GP baselines' traces, which were recorded with this form.
   const Eigen::ArrayXXd s = (5.0 * a).sqrt();
   a = amp2 * (1.0 + s + s.square() * (1.0 / 3.0)) * (-s).exp();
 }
@@ -104,7 +94,7 @@ double beta_warp_derivative(double u, double a, double b) {
   return std::isfinite(p) ? p : 1.0;
 }
 
-GpPosterior::GpPosterior(Kernel kernel, GpHypers hypers, double jitter)
+GpPosterior::GpPosterior(KernelKind kernel, GpHypers hypers, double jitter)
     : kernel_(kernel), hypers_(std::move(hypers)), jitter_(jitter) {
   inv_ls_ = hypers_.ls.cwiseInverse();
   diag_extra_ = jitter_ + hypers_.noise;

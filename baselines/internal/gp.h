@@ -1,13 +1,14 @@
 // rnnopt/baselines/internal/gp.h: the Gaussian-process pieces of the GP baselines (private).
 //
-// Kernels (Matern-5/2 and RBF, ARD), the Beta-CDF input warping of Snoek et al. (ICML 2014), and
-// GpPosterior: one GP with fixed hyper-parameters conditioned on data, with a cached Cholesky
-// factor that is extended in O(n^2) when a point is added, batched prediction of many candidates
-// (matrix products and one triangular solve per block), and prediction with gradients for L-BFGS-B.
-// Inputs are unit-cube coordinates; outputs are whatever the caller standardised them to.
+// Kernels (Matern-5/2 and RBF of core/kernel.h, ARD), the Beta-CDF input warping of Snoek et al.
+// (ICML 2014), and GpPosterior: one GP with fixed hyper-parameters conditioned on data, with a
+// cached Cholesky factor that is extended in O(n^2) when a point is added, batched prediction of
+// many candidates (matrix products and one triangular solve per block), and prediction with
+// gradients for L-BFGS-B. Inputs are unit-cube coordinates; outputs are whatever the caller
+// standardised them to.
 //
 //   GpHypers h = GpHypers::defaults(/*d=*/2);
-//   GpPosterior gp(Kernel::kMatern52, h);
+//   GpPosterior gp(KernelKind::kMatern52, h);
 //   gp.fit(X, y);                       // X: n x d rows in [0,1]^d
 //   gp.add(x_new, y_new);               // incremental Cholesky
 //   PointPrediction p = gp.predict_point(u, /*with_gradient=*/true);
@@ -17,18 +18,15 @@
 #include <vector>
 
 #include "baselines/gp_options.h"
+#include "core/kernel.h"
 
 namespace rnnopt::baselines::internal {
 
-using Kernel = GpKernel;
 using GpHypers = baselines::GpHypers;
 
-// k(r^2) / amp2 and its derivative with respect to r^2 (r: the scaled distance). Both kernels
-// are written in r^2 so that the gradient has no singularity at r = 0.
-double kernel_shape(Kernel kernel, double r2);
-double kernel_shape_d_r2(Kernel kernel, double r2);
-// amp2 * kernel_shape of every entry of r2, in place (vectorised with Eigen's packet exp).
-void apply_kernel(Kernel kernel, double amp2, Eigen::MatrixXd& r2);
+// amp2 * kernel_shape (core/kernel.h) of every entry of r2, in place (vectorised with Eigen's
+// packet exp). Its Matern-5/2 is written in s = sqrt(5 r^2), not in core's sqrt5 r (see gp.cpp).
+void apply_kernel(KernelKind kernel, double amp2, Eigen::MatrixXd& r2);
 
 // Beta-CDF warping w(u) = I_u(a, b) of u clipped to [0,1], and dw/du (the Beta pdf; a non-finite
 // value, at u = 0 or 1 with a or b below 1, is replaced by 1 as in Spearmint).
@@ -51,7 +49,7 @@ struct PointPrediction {
 class GpPosterior {
  public:
   // jitter: the fixed stability term added to the diagonal (Spearmint: 1e-6).
-  GpPosterior(Kernel kernel, GpHypers hypers, double jitter = 1e-6);
+  GpPosterior(KernelKind kernel, GpHypers hypers, double jitter = 1e-6);
 
   // Conditions on the rows of x (n x d, unit cube) and y (n). If the kernel matrix is not
   // positive definite, the jitter is raised tenfold up to 6 times (numerical_trouble() counts
@@ -78,7 +76,7 @@ class GpPosterior {
 
   int size() const { return n_; }
   const GpHypers& hypers() const { return hypers_; }
-  Kernel kernel() const { return kernel_; }
+  KernelKind kernel() const { return kernel_; }
   const Eigen::VectorXd& targets() const { return y_; }
   // The lower Cholesky factor of K + (jitter + noise) I (n x n).
   Eigen::MatrixXd cholesky() const { return l_.topLeftCorner(n_, n_); }
@@ -89,7 +87,7 @@ class GpPosterior {
   void update_weights();
   void reserve(int n);
 
-  Kernel kernel_;
+  KernelKind kernel_;
   GpHypers hypers_;
   Eigen::VectorXd inv_ls_;
   double jitter_;

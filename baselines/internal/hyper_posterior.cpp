@@ -41,7 +41,7 @@ double HyperPriors::log_density(const GpHypers& h, bool noisy) const {
   return lp;
 }
 
-HyperPosterior::HyperPosterior(Kernel kernel, HyperPriors priors, bool noisy, double jitter)
+HyperPosterior::HyperPosterior(KernelKind kernel, HyperPriors priors, bool noisy, double jitter)
     : kernel_(kernel), priors_(priors), noisy_(noisy), jitter_(jitter) {}
 
 void HyperPosterior::set_data(const Eigen::MatrixXd& x, const Eigen::VectorXd& y) {

@@ -29,7 +29,7 @@ struct HyperPriors {
 
 class HyperPosterior {
  public:
-  HyperPosterior(Kernel kernel, HyperPriors priors, bool noisy, double jitter);
+  HyperPosterior(KernelKind kernel, HyperPriors priors, bool noisy, double jitter);
 
   // The data: rows of x in the unit cube, y (standardised).
   void set_data(const Eigen::MatrixXd& x, const Eigen::VectorXd& y);
@@ -41,7 +41,7 @@ class HyperPosterior {
  private:
   void update_dimension(int j, double a, double b, bool warp);
 
-  Kernel kernel_;
+  KernelKind kernel_;
   HyperPriors priors_;
   bool noisy_;
   double jitter_;

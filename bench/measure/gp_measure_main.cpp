@@ -21,6 +21,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/kernel.h"
 #include "core/rng.h"
 #include "core/tool.h"
 #include "functions/gp_sample.h"
@@ -31,15 +32,11 @@ using Eigen::VectorXd;
 
 namespace {
 
-const char* kernel_name(fn::GpKernel kernel) {
-  return kernel == fn::GpKernel::kRbf ? "rbf" : "matern52";
-}
-
 void measure_features(std::uint64_t seed) {
   std::printf("One sample's covariance against the kernel, by number of features (seed %llu)\n",
               static_cast<unsigned long long>(seed));
   std::printf("%-9s %2s %5s %10s %10s\n", "kernel", "d", "M", "rms", "max");
-  for (fn::GpKernel kernel : {fn::GpKernel::kRbf, fn::GpKernel::kMatern52}) {
+  for (rnnopt::KernelKind kernel : {rnnopt::KernelKind::kRbf, rnnopt::KernelKind::kMatern52}) {
     for (int d : {1, 2, 4, 6}) {
       for (int m : {128, 256, 512, 1024, 2048, 4096}) {
         fn::GpPrior prior;
@@ -65,7 +62,7 @@ void measure_features(std::uint64_t seed) {
             ++count;
           }
         }
-        std::printf("%-9s %2d %5d %10.4f %10.4f\n", kernel_name(kernel), d, m,
+        std::printf("%-9s %2d %5d %10.4f %10.4f\n", rnnopt::kernel_name(kernel).data(), d, m,
                     std::sqrt(sum_sq / count), max_err);
       }
     }
@@ -78,7 +75,7 @@ void measure_minimum(std::uint64_t seed) {
               static_cast<unsigned long long>(seed));
   std::printf("%-9s %2s %5s %8s %8s %12s %10s %10s\n", "kernel", "d", "ell", "samples", "misses",
               "worst gap", "ms/default", "ms/dense");
-  for (fn::GpKernel kernel : {fn::GpKernel::kRbf, fn::GpKernel::kMatern52}) {
+  for (rnnopt::KernelKind kernel : {rnnopt::KernelKind::kRbf, rnnopt::KernelKind::kMatern52}) {
     for (int d : {1, 2, 3, 4, 6}) {
       for (double ell : {0.1, 0.3}) {
         if (d >= 4 && ell < 0.3) continue;  // thousands of local minima, beyond both searches
@@ -116,8 +113,9 @@ void measure_minimum(std::uint64_t seed) {
           worst = std::max(worst, gap);
           misses += gap > 1e-4;
         }
-        std::printf("%-9s %2d %5.2f %8d %8d %12.2e %10.1f %10.1f\n", kernel_name(kernel), d, ell,
-                    samples, misses, worst, ms_default / samples, ms_dense / samples);
+        std::printf("%-9s %2d %5.2f %8d %8d %12.2e %10.1f %10.1f\n",
+                    rnnopt::kernel_name(kernel).data(), d, ell, samples, misses, worst,
+                    ms_default / samples, ms_dense / samples);
         std::fflush(stdout);
       }
     }

@@ -15,6 +15,7 @@
 #include "baselines/random_search.h"
 #include "baselines/sobol_search.h"
 #include "baselines/spearmint.h"
+#include "core/kernel.h"
 #include "functions/benchmarks.h"
 #include "functions/instance.h"
 #include "optimizer/rnn_optimizer.h"
@@ -93,15 +94,13 @@ FunctionEntry parse_gp_function(std::string_view spec) {
       d = parse_int(value, where);
     } else if (key == "kernel") {
       prior.mixed_kernel = false;
-      if (value == "rbf") {
-        prior.kernel = functions::GpKernel::kRbf;
-      } else if (value == "matern52") {
-        prior.kernel = functions::GpKernel::kMatern52;
+      if (const auto kind = parse_kernel_kind(value)) {
+        prior.kernel = *kind;
       } else if (value == "mixed") {
         prior.mixed_kernel = true;
       } else {
-        throw std::invalid_argument(where + ": kernel must be rbf, matern52 or mixed, got '" + value +
-                                    "'");
+        throw std::invalid_argument(where + ": kernel must be rbf, matern52 or mixed, got '" +
+                                    value + "'");
       }
     } else if (key == "ell" && (value == "loguniform" || value == "uniform")) {
       // ell=loguniform:LOW:HIGH[:ard] (or uniform): a length-scale drawn per function, one per
@@ -129,7 +128,8 @@ FunctionEntry parse_gp_function(std::string_view spec) {
       if (first < 0) throw std::invalid_argument(where + ": first must be >= 0");
     } else {
       throw std::invalid_argument(where + ": unknown option '" + key +
-                                  "' (known: d, kernel=rbf|matern52|mixed, ell=L or ell=loguniform:LOW:HIGH[:ard], var, first)");
+                                  "' (known: d, kernel=rbf|matern52|mixed, ell=L or "
+                                  "ell=loguniform:LOW:HIGH[:ard], var, first)");
     }
   }
   if (d < 1 || d > 64) {
@@ -143,14 +143,13 @@ FunctionEntry parse_gp_function(std::string_view spec) {
   if (prior.mixed_kernel) {
     extra += ":kernel=mixed";
   } else if (prior.kernel != defaults.kernel) {
-    extra += ":kernel=matern52";
+    extra += ":kernel=" + std::string(kernel_name(prior.kernel));
   }
   using Kind = functions::LengthScaleDistribution::Kind;
   if (prior.length_scale.kind != Kind::kFixed) {
     extra += std::string(":ell=") +
              (prior.length_scale.kind == Kind::kLogUniform ? "loguniform:" : "uniform:") +
-             format_number(prior.length_scale.low) + ":" +
-             format_number(prior.length_scale.high) +
+             format_number(prior.length_scale.low) + ":" + format_number(prior.length_scale.high) +
              (prior.length_scale.per_dimension ? ":ard" : "");
   } else if (prior.length_scale.low != defaults.length_scale.low) {
     extra += ":ell=" + format_number(prior.length_scale.low);
@@ -163,8 +162,8 @@ FunctionEntry parse_gp_function(std::string_view spec) {
   e.family = "gp";
   e.dim = d;
   e.description = "GP prior sample " + prior.describe() + " on [-1,1]^" + std::to_string(d);
-  e.fixed_hypers_note = "the true prior " + prior.describe() +
-                        " with each function's own kernel and length-scales";
+  e.fixed_hypers_note =
+      "the true prior " + prior.describe() + " with each function's own kernel and length-scales";
   e.instance_seed = [d, first](int i) {
     return kGpTestSeedBase + (static_cast<std::uint64_t>(d) << 32) +
            static_cast<std::uint64_t>(first) + static_cast<std::uint64_t>(i);
@@ -238,8 +237,7 @@ std::string search_description(SpearmintCost cost) {
 // scaled to its box, and its outputs standardised since they have no prior scale.
 baselines::FixedGpOptions fixed_gp(const FunctionInstance& inst, SpearmintCost cost) {
   baselines::FixedGpOptions o;
-  o.kernel = inst.truth.prior.kernel == functions::GpKernel::kRbf ? baselines::GpKernel::kRbf
-                                                                  : baselines::GpKernel::kMatern52;
+  o.kernel = inst.truth.prior.kernel;
   o.amplitude2 = inst.truth.prior.variance;
   const Eigen::VectorXd half_width = 0.5 * (inst.objective->upper() - inst.objective->lower());
   o.length_scales = (inst.truth.length_scales.array() * half_width.array()).matrix();
@@ -320,10 +318,10 @@ OptimizerEntry rnn_entry(std::string_view spec, const RnnPrefix& kind) {
   }
   std::string past_horizon = "; past the horizon it keeps stepping the network";
   if (model->is_acquisition()) {
-    past_horizon = "; an acquisition head scoring " +
-                   std::to_string(m.acquisition->uniform_candidates +
-                                  m.acquisition->local_candidates) +
-                   " candidates per step, which keeps searching past the horizon";
+    past_horizon =
+        "; an acquisition head scoring " +
+        std::to_string(m.acquisition->uniform_candidates + m.acquisition->local_candidates) +
+        " candidates per step, which keeps searching past the horizon";
   } else if (options.past_horizon == PastHorizonPolicy::kRestart) {
     past_horizon = options.segment_steps > 0 ? "; every " + std::to_string(options.segment_steps) +
                                                    " network steps it restarts"

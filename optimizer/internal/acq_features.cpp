@@ -8,23 +8,17 @@
 namespace rnnopt::internal {
 namespace {
 
-constexpr double kSqrt5 = 2.23606797749979;
 constexpr double kInvSqrt2Pi = 0.3989422804014327;
 constexpr double kLogSqrt2Pi = 0.9189385332046727;
 constexpr double kLogEiFloor = -30.0;
-constexpr double kMissingDistance = 3.0;
-constexpr double kMinFittedScale = 0.02, kMaxFittedScale = 5.0;  // the fitted length-scales' range  // a neighbour that does not exist yet (n < neighbours)
+constexpr double kMissingDistance = 3.0;  // a neighbour that does not exist yet (n < neighbours)
+// The fitted length-scales' range.
+constexpr double kMinFittedScale = 0.02, kMaxFittedScale = 5.0;
 
 double phi(double z) { return kInvSqrt2Pi * std::exp(-0.5 * z * z); }
 double big_phi(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
 
 }  // namespace
-
-double acq_kernel(AcqKernelKind kind, double r2) {
-  if (kind == AcqKernelKind::kRbf) return std::exp(-0.5 * r2);
-  const double r = std::sqrt(std::max(r2, 0.0));
-  return (1.0 + kSqrt5 * r + (5.0 / 3.0) * r2) * std::exp(-kSqrt5 * r);
-}
 
 int AcqConfig::feature_width() const {
   return 2 * d + 2 + 3 * neighbours + 4 + 3 * static_cast<int>(kernels.size()) +
@@ -87,8 +81,7 @@ double log_expected_improvement(double mu, double sd, double best) {
   return std::log(sd) - 0.5 * x2 - kLogSqrt2Pi - std::log(x2) + std::log(series);
 }
 
-GpFactor::GpFactor(AcqKernelKind kind, Eigen::VectorXd length_scales, double variance,
-                   double jitter)
+GpFactor::GpFactor(KernelKind kind, Eigen::VectorXd length_scales, double variance, double jitter)
     : kind_(kind), inv_ell_(length_scales.cwiseInverse()), variance_(variance), jitter_(jitter) {}
 
 double GpFactor::k(const double* a, const double* b) const {
@@ -97,7 +90,7 @@ double GpFactor::k(const double* a, const double* b) const {
     const double t = (a[j] - b[j]) * inv_ell_[j];
     r2 += t * t;
   }
-  return variance_ * acq_kernel(kind_, r2);
+  return variance_ * kernel_shape(kind_, r2);
 }
 
 void GpFactor::add(const Eigen::MatrixXd& X, int n, const double* x) {
@@ -131,12 +124,7 @@ void GpFactor::posterior(const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
   ks_.colwise() += xs.colwise().squaredNorm().transpose();
   ks_.rowwise() += cs.colwise().squaredNorm();
   ks_ = ks_.cwiseMax(0.0);
-  if (kind_ == AcqKernelKind::kRbf) {
-    ks_ = variance_ * (-0.5 * ks_.array()).exp();
-  } else {
-    const Eigen::ArrayXXd r = ks_.array().sqrt();
-    ks_ = variance_ * ((1.0 + kSqrt5 * r + (5.0 / 3.0) * ks_.array()) * (-kSqrt5 * r).exp());
-  }
+  apply_kernel_shape(kind_, variance_, ks_);
   const auto L = L_.topLeftCorner(n, n).triangularView<Eigen::Lower>();
   alpha_ = y.head(n);
   L.solveInPlace(alpha_);
@@ -152,7 +140,7 @@ void GpFactor::posterior(const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
   }
 }
 
-double gp_log_marginal(AcqKernelKind kind, const Eigen::VectorXd& length_scales,
+double gp_log_marginal(KernelKind kind, const Eigen::VectorXd& length_scales,
                        const Eigen::MatrixXd& X, int n, const Eigen::VectorXd& y, double jitter) {
   const Eigen::MatrixXd xs = length_scales.cwiseInverse().asDiagonal() * X.leftCols(n);
   Eigen::MatrixXd K = -2.0 * xs.transpose() * xs;
@@ -160,12 +148,7 @@ double gp_log_marginal(AcqKernelKind kind, const Eigen::VectorXd& length_scales,
   K.colwise() += sq;
   K.rowwise() += sq.transpose();
   K = K.cwiseMax(0.0);
-  if (kind == AcqKernelKind::kRbf) {
-    K = (-0.5 * K.array()).exp();
-  } else {
-    const Eigen::ArrayXXd r = K.array().sqrt();
-    K = (1.0 + kSqrt5 * r + (5.0 / 3.0) * K.array()) * (-kSqrt5 * r).exp();
-  }
+  apply_kernel_shape(kind, 1.0, K);  // (1.0 * k is exactly k)
   K.diagonal().array() = 1.0 + jitter;
   const Eigen::LLT<Eigen::MatrixXd> llt(K);
   if (llt.info() != Eigen::Success) return -INFINITY;
@@ -175,8 +158,8 @@ double gp_log_marginal(AcqKernelKind kind, const Eigen::VectorXd& length_scales,
   return std::isfinite(lm) ? lm : -INFINITY;
 }
 
-FittedKernel fit_kernel(AcqKernelKind start_kind, double start_length_scale,
-                        const Eigen::MatrixXd& X, int n, const Eigen::VectorXd& y, double jitter) {
+FittedKernel fit_kernel(KernelKind start_kind, double start_length_scale, const Eigen::MatrixXd& X,
+                        int n, const Eigen::VectorXd& y, double jitter) {
   const int d = static_cast<int>(X.rows());
   FittedKernel f;
   f.kind = start_kind;
@@ -205,8 +188,7 @@ FittedKernel fit_kernel(AcqKernelKind start_kind, double start_length_scale,
       }
     }
   }
-  const AcqKernelKind other =
-      f.kind == AcqKernelKind::kRbf ? AcqKernelKind::kMatern52 : AcqKernelKind::kRbf;
+  const KernelKind other = f.kind == KernelKind::kRbf ? KernelKind::kMatern52 : KernelKind::kRbf;
   const double lm = gp_log_marginal(other, f.length_scales, X, n, y, jitter);
   if (lm > f.log_marginal) {
     f.log_marginal = lm;
@@ -371,7 +353,7 @@ void AcqHistory::features(const Eigen::MatrixXd& C, FeatureMatrix& F) {
   log_ei_.resize(static_cast<std::size_t>(kb));
   if (cfg.fitted) {
     // Start from the bank kernel of highest evidence (the first on ties).
-    AcqKernelKind kind = AcqKernelKind::kRbf;
+    KernelKind kind = KernelKind::kRbf;
     double ell = 0.3;
     double top = -INFINITY;
     for (int b = 0; b < kb; ++b) {
@@ -471,8 +453,8 @@ void AcqHistory::features(const Eigen::MatrixXd& C, FeatureMatrix& F) {
       const double mu = fit_mean_[c], sd = fit_sd_[c];
       f[col++] = static_cast<float>(mu - sbest);
       f[col++] = static_cast<float>(std::log(sd) / 4.0);
-      f[col++] = static_cast<float>(
-          std::max(log_expected_improvement(mu, sd, sbest), kLogEiFloor) / 10.0);
+      f[col++] =
+          static_cast<float>(std::max(log_expected_improvement(mu, sd, sbest), kLogEiFloor) / 10.0);
     }
   }
 }

@@ -18,18 +18,15 @@
 #include <string>
 #include <vector>
 
+#include "core/kernel.h"
 #include "core/rng.h"
 
 namespace rnnopt::internal {
 
-enum class AcqKernelKind { kRbf, kMatern52 };
-
-// k(x, x') = variance * g(r), r^2 = sum_j ((x_j - x'_j) / ell_j)^2; g = exp(-r^2/2) (RBF) or
-// (1 + sqrt5 r + 5 r^2 / 3) exp(-sqrt5 r) (Matern-5/2).
-double acq_kernel(AcqKernelKind kind, double r2);
-
+// The GP posteriors below use k(x, x') = variance * kernel_shape(kind, r^2) (core/kernel.h),
+// r^2 = sum_j ((x_j - x'_j) / ell_j)^2.
 struct AcqKernel {
-  AcqKernelKind kind = AcqKernelKind::kRbf;
+  KernelKind kind = KernelKind::kRbf;
   double length_scale = 0.3;  // isotropic, in canonical coordinates
 };
 
@@ -69,7 +66,7 @@ struct AcqConfig {
 // floored at sqrt(k(x,x) jitter) so that a repeated point cannot break the factor.
 class GpFactor {
  public:
-  GpFactor(AcqKernelKind kind, Eigen::VectorXd length_scales, double variance, double jitter);
+  GpFactor(KernelKind kind, Eigen::VectorXd length_scales, double variance, double jitter);
   // Appends point x (d values; X holds the points added so far as columns, x not yet among them).
   void add(const Eigen::MatrixXd& X, int n, const double* x);
   int size() const { return n_; }
@@ -85,7 +82,7 @@ class GpFactor {
  private:
   double k(const double* a, const double* b) const;
 
-  AcqKernelKind kind_;
+  KernelKind kind_;
   Eigen::VectorXd inv_ell_;
   double variance_;
   double jitter_;
@@ -98,7 +95,7 @@ class GpFactor {
 
 // log N(y | 0, K + jitter I) for K = k(X_i, X_j) of the first n columns of X (variance 1, diagonal
 // 1 + jitter), by a Cholesky factorisation; -infinity when K + jitter I is not positive definite.
-double gp_log_marginal(AcqKernelKind kind, const Eigen::VectorXd& length_scales,
+double gp_log_marginal(KernelKind kind, const Eigen::VectorXd& length_scales,
                        const Eigen::MatrixXd& X, int n, const Eigen::VectorXd& y, double jitter);
 
 // The kernel of MODEL_FORMAT.md section 7's fitted features: starting from the bank kernel of
@@ -107,12 +104,12 @@ double gp_log_marginal(AcqKernelKind kind, const Eigen::VectorXd& length_scales,
 // [0.02, 5], strict improvements of gp_log_marginal only); then the other kernel kind with the
 // found length-scales, kept on a strict improvement.
 struct FittedKernel {
-  AcqKernelKind kind = AcqKernelKind::kRbf;
+  KernelKind kind = KernelKind::kRbf;
   Eigen::VectorXd length_scales;
   double log_marginal = 0.0;
 };
-FittedKernel fit_kernel(AcqKernelKind start_kind, double start_length_scale,
-                        const Eigen::MatrixXd& X, int n, const Eigen::VectorXd& y, double jitter);
+FittedKernel fit_kernel(KernelKind start_kind, double start_length_scale, const Eigen::MatrixXd& X,
+                        int n, const Eigen::VectorXd& y, double jitter);
 
 // log EI(best - mu, sd) for minimisation: log of sd * (z Phi(z) + phi(z)), z = (best - mu) / sd,
 // finite where EI underflows (z <= -5: the asymptotic series of the Mills ratio).

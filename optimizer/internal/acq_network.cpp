@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "core/kernel.h"
 #include "optimizer/internal/tensor_view.h"
 
 namespace rnnopt::internal {
@@ -18,8 +19,7 @@ AcqConfig acq_config_from(const AcquisitionSpec& spec, int d, const std::string&
   c.evidence = spec.evidence;
   c.fitted = spec.fitted;
   for (const AcquisitionKernel& k : spec.kernels) {
-    c.kernels.push_back(
-        {k.kind == "matern52" ? AcqKernelKind::kMatern52 : AcqKernelKind::kRbf, k.length_scale});
+    c.kernels.push_back({parse_kernel_kind(k.kind).value_or(KernelKind::kRbf), k.length_scale});
   }
   return c;
 }

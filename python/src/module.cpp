@@ -31,6 +31,7 @@
 #include "baselines/random_search.h"
 #include "baselines/sobol_search.h"
 #include "baselines/spearmint.h"
+#include "core/kernel.h"
 #include "optimizer/model_file.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/rnn_optimizer.h"
@@ -420,10 +421,8 @@ PYBIND11_MODULE(_rnnopt, m) {
                        double amplitude2, const std::optional<std::vector<double>>& length_scales,
                        double noise, bool standardize_y, int initial_design) {
              rnnopt::baselines::FixedGpOptions o;
-             if (kernel == "matern52") {
-               o.kernel = rnnopt::baselines::GpKernel::kMatern52;
-             } else if (kernel == "rbf") {
-               o.kernel = rnnopt::baselines::GpKernel::kRbf;
+             if (const auto kind = rnnopt::parse_kernel_kind(kernel)) {
+               o.kernel = *kind;
              } else {
                throw std::invalid_argument(
                    "rnnopt.SpearmintFixed(): kernel must be 'matern52' or 'rbf', not '" + kernel +

@@ -10,8 +10,8 @@
 #include "tests/support/conformance.h"
 
 using rnnopt::Box;
+using rnnopt::KernelKind;
 using rnnopt::baselines::FixedGpOptions;
-using rnnopt::baselines::GpKernel;
 using rnnopt::baselines::GpUcb;
 using rnnopt::baselines::GpUcbOptions;
 using rnnopt::baselines::SpearmintFixed;
@@ -66,7 +66,7 @@ TEST_CASE("SpearmintOptimizer (noiseless, no warping) conforms",
 }
 
 TEST_CASE("SpearmintFixed conforms", "[baselines][conformance][spearmint]") {
-  for (GpKernel kernel : {GpKernel::kRbf, GpKernel::kMatern52}) {
+  for (KernelKind kernel : {KernelKind::kRbf, KernelKind::kMatern52}) {
     for (bool standardize : {false, true}) {
       rnnopt::test::check_conformance([&](const Box& box, std::uint64_t seed) {
         FixedGpOptions o = cheap_fixed();

@@ -28,7 +28,7 @@ TEST_CASE("the wide GP prior parses, labels itself canonically and draws per fun
     CHECK(a.truth.length_scales.minCoeff() >= 0.1);
     CHECK(a.truth.length_scales.maxCoeff() <= 1.0);
     CHECK(a.truth.length_scales.maxCoeff() > a.truth.length_scales.minCoeff());  // ard
-    if (gp.params().kernel == fn::GpKernel::kMatern52) ++matern;
+    if (gp.params().kernel == rnnopt::KernelKind::kMatern52) ++matern;
   }
   CHECK(matern > 0);
   CHECK(matern < 24);

@@ -20,7 +20,8 @@ using Kind = fn::LengthScaleDistribution::Kind;
 
 namespace {
 
-fn::GpPrior prior_of(fn::GpKernel kernel, double ell, int features = fn::GpPrior{}.num_features) {
+fn::GpPrior prior_of(rnnopt::KernelKind kernel, double ell,
+                     int features = fn::GpPrior{}.num_features) {
   fn::GpPrior p;
   p.kernel = kernel;
   p.length_scale.kind = Kind::kFixed;
@@ -69,7 +70,7 @@ TEST_CASE("GP samples follow the documented draw order", "[functions][gp]") {
   // Rebuild the parameters by hand from rnnopt::Rng in the order gp_sample.h documents: the
   // Torch sampler of the meta-trainer relies on it.
   fn::GpPrior prior;
-  prior.kernel = fn::GpKernel::kMatern52;
+  prior.kernel = rnnopt::KernelKind::kMatern52;
   prior.variance = 2.0;
   prior.length_scale = {Kind::kLogUniform, 0.1, 0.8, true};
   prior.num_features = 7;
@@ -93,7 +94,7 @@ TEST_CASE("GP samples follow the documented draw order", "[functions][gp]") {
   for (int m = 0; m < 7; ++m) CHECK(p.weight[m] == Approx(rng.normal()));
   CHECK(p.scale == Approx(std::sqrt(2.0 * 2.0 / 7)));
   // RBF with one fixed length-scale draws no length-scale and no chi-square.
-  const fn::GpSampleParams q = fn::draw_gp_params(prior_of(fn::GpKernel::kRbf, 0.5, 3), 2, 8);
+  const fn::GpSampleParams q = fn::draw_gp_params(prior_of(rnnopt::KernelKind::kRbf, 0.5, 3), 2, 8);
   rnnopt::Rng r2(8);
   for (int m = 0; m < 3; ++m) {
     for (int j = 0; j < 2; ++j) CHECK(q.omega(m, j) == Approx(r2.normal() / 0.5));
@@ -120,12 +121,12 @@ TEST_CASE("A mixed-kernel prior draws each sample's kernel first, with equal odd
     const fn::GpSampleParams p = fn::draw_gp_params(mixed, 2, seed);
     // Step 0 is one uniform; the rest follows the documented order for the drawn kernel.
     rnnopt::Rng rng(seed);
-    const fn::GpKernel expected =
-        rng.uniform() < 0.5 ? fn::GpKernel::kMatern52 : fn::GpKernel::kRbf;
+    const rnnopt::KernelKind expected =
+        rng.uniform() < 0.5 ? rnnopt::KernelKind::kMatern52 : rnnopt::KernelKind::kRbf;
     REQUIRE(p.kernel == expected);
     const double ell0 = std::exp(rng.uniform(std::log(0.1), std::log(1.0)));
     CHECK(p.length_scales[0] == Approx(ell0).epsilon(1e-15));
-    if (p.kernel == fn::GpKernel::kMatern52) ++matern;
+    if (p.kernel == rnnopt::KernelKind::kMatern52) ++matern;
   }
   // Binomial(400, 1/2): the share lies in [0.42, 0.58] with probability ~0.9986.
   CHECK(matern > 0.42 * n);
@@ -133,14 +134,14 @@ TEST_CASE("A mixed-kernel prior draws each sample's kernel first, with equal odd
   // Without mixed_kernel nothing extra is drawn: the kernel is the prior's.
   fn::GpPrior fixed = mixed;
   fixed.mixed_kernel = false;
-  fixed.kernel = fn::GpKernel::kMatern52;
-  CHECK(fn::draw_gp_params(fixed, 2, 3).kernel == fn::GpKernel::kMatern52);
+  fixed.kernel = rnnopt::KernelKind::kMatern52;
+  CHECK(fn::draw_gp_params(fixed, 2, 3).kernel == rnnopt::KernelKind::kMatern52);
 }
 
 TEST_CASE("GP sample gradients match finite differences", "[functions][gp]") {
   const auto seed = rnnopt::test::seed("gp gradient", 5);
   rnnopt::Rng rng(seed);
-  for (fn::GpKernel kernel : {fn::GpKernel::kRbf, fn::GpKernel::kMatern52}) {
+  for (rnnopt::KernelKind kernel : {rnnopt::KernelKind::kRbf, rnnopt::KernelKind::kMatern52}) {
     for (int d : {1, 2, 5}) {
       fn::GpPrior prior = prior_of(kernel, 0.2);
       prior.length_scale = {Kind::kUniform, 0.1, 0.6, true};
@@ -171,7 +172,7 @@ TEST_CASE("The covariance of many GP samples matches the kernel", "[functions][g
   // (estimated from the data) of the kernel; with 20000 samples a standard error is about 0.01,
   // while confusing the kernels differs by 0.08 at r = ell and a 10% wrong length-scale by 0.05.
   const auto seed = rnnopt::test::seed("gp covariance", 31);
-  for (fn::GpKernel kernel : {fn::GpKernel::kRbf, fn::GpKernel::kMatern52}) {
+  for (rnnopt::KernelKind kernel : {rnnopt::KernelKind::kRbf, rnnopt::KernelKind::kMatern52}) {
     const double ell = 0.4;
     fn::GpPrior prior = prior_of(kernel, ell, 64);
     prior.variance = 2.5;
@@ -208,15 +209,15 @@ TEST_CASE("Per-dimension length-scales divide each dimension's frequencies", "[f
   // Column j of omega has standard deviation 1/ell_j (RBF) or sqrt(5/3)/ell_j (Student-t with 5
   // degrees of freedom, Matern-5/2). 4096 features give about 1.1% (RBF) and 4% (heavier-tailed
   // t) standard error on the standard deviation; the tolerance is 8% and 20%.
-  for (fn::GpKernel kernel : {fn::GpKernel::kRbf, fn::GpKernel::kMatern52}) {
+  for (rnnopt::KernelKind kernel : {rnnopt::KernelKind::kRbf, rnnopt::KernelKind::kMatern52}) {
     fn::GpPrior prior = prior_of(kernel, 0.3, 4096);
     prior.length_scale = {Kind::kUniform, 0.05, 1.0, true};
     const fn::GpSampleParams p = fn::draw_gp_params(prior, 3, 17);
     for (int j = 0; j < 3; ++j) {
       const double sd = std::sqrt(p.omega.col(j).squaredNorm() / p.omega.rows());
       const double expected =
-          (kernel == fn::GpKernel::kRbf ? 1.0 : std::sqrt(5.0 / 3.0)) / p.length_scales[j];
-      CHECK(std::abs(sd / expected - 1.0) < (kernel == fn::GpKernel::kRbf ? 0.08 : 0.2));
+          (kernel == rnnopt::KernelKind::kRbf ? 1.0 : std::sqrt(5.0 / 3.0)) / p.length_scales[j];
+      CHECK(std::abs(sd / expected - 1.0) < (kernel == rnnopt::KernelKind::kRbf ? 0.08 : 0.2));
     }
     CHECK(p.length_scales[0] != p.length_scales[1]);
     CHECK((p.length_scales.array() >= 0.05).all());
@@ -234,7 +235,7 @@ TEST_CASE("One sample's own covariance is close to the kernel with the default f
   rnnopt::Rng rng(seed);
   const fn::GpPrior defaults;
   const double bound = 1.8 * std::sqrt(0.9 / defaults.num_features);
-  for (fn::GpKernel kernel : {fn::GpKernel::kRbf, fn::GpKernel::kMatern52}) {
+  for (rnnopt::KernelKind kernel : {rnnopt::KernelKind::kRbf, rnnopt::KernelKind::kMatern52}) {
     for (int s = 0; s < 3; ++s) {
       fn::GpPrior prior = defaults;
       prior.kernel = kernel;
@@ -269,7 +270,7 @@ TEST_CASE("The GP minimum matches brute force on a fine grid in 1-D", "[function
   for (int i = 0; i < 200; ++i) coarse[i] = -1.0 + 0.01 * i;
   for (int i = 0; i < 1000; ++i) fine[i] = 1e-5 * i;
   int sample = 0;
-  for (fn::GpKernel kernel : {fn::GpKernel::kRbf, fn::GpKernel::kMatern52}) {
+  for (rnnopt::KernelKind kernel : {rnnopt::KernelKind::kRbf, rnnopt::KernelKind::kMatern52}) {
     for (double ell : {0.05, 0.1, 0.3}) {
       const auto f = fn::draw_gp_sample(prior_of(kernel, ell), 1,
                                         rnnopt::derive_seed(seed, static_cast<unsigned>(sample++)));
@@ -291,7 +292,7 @@ TEST_CASE("The GP minimum matches brute force on a fine grid in 2-D", "[function
   const auto seed = rnnopt::test::seed("gp minimum 2d", 202);
   const VectorXd axis = VectorXd::LinSpaced(1001, -1.0, 1.0);
   int sample = 0;
-  for (fn::GpKernel kernel : {fn::GpKernel::kRbf, fn::GpKernel::kMatern52}) {
+  for (rnnopt::KernelKind kernel : {rnnopt::KernelKind::kRbf, rnnopt::KernelKind::kMatern52}) {
     for (double ell : {0.1, 0.3}) {
       const auto f = fn::draw_gp_sample(prior_of(kernel, ell), 2,
                                         rnnopt::derive_seed(seed, static_cast<unsigned>(sample++)));
@@ -333,7 +334,7 @@ TEST_CASE("The GP minimum is computed once, thread-safely", "[functions][gp]") {
 TEST_CASE("GpPrior describes itself and evaluates its kernel", "[functions][gp]") {
   fn::GpPrior prior;
   CHECK(prior.describe() == "rbf(var=1,ell=0.3)");
-  prior.kernel = fn::GpKernel::kMatern52;
+  prior.kernel = rnnopt::KernelKind::kMatern52;
   prior.length_scale = {Kind::kUniform, 0.1, 0.5, true};
   prior.num_features = 128;
   CHECK(prior.describe() == "matern52(var=1,ell~U[0.1,0.5] per dim,M=128)");
@@ -342,11 +343,11 @@ TEST_CASE("GpPrior describes itself and evaluates its kernel", "[functions][gp]"
 
   const Eigen::Vector2d x(0.1, 0.2), y(0.4, -0.2);
   const double r = (x - y).norm() / 0.3;
-  fn::GpPrior rbf = prior_of(fn::GpKernel::kRbf, 0.3);
+  fn::GpPrior rbf = prior_of(rnnopt::KernelKind::kRbf, 0.3);
   rbf.variance = 2.0;
   CHECK(rbf.kernel_value(x, y, VectorXd::Constant(1, 0.3)) == Approx(2.0 * std::exp(-r * r / 2)));
   CHECK(rbf.kernel_value(x, y, VectorXd::Constant(2, 0.3)) == Approx(2.0 * std::exp(-r * r / 2)));
-  const fn::GpPrior matern = prior_of(fn::GpKernel::kMatern52, 0.3);
+  const fn::GpPrior matern = prior_of(rnnopt::KernelKind::kMatern52, 0.3);
   const double s = std::sqrt(5.0) * r;
   CHECK(matern.kernel_value(x, y, VectorXd::Constant(1, 0.3)) ==
         Approx((1 + s + s * s / 3) * std::exp(-s)));

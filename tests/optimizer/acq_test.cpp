@@ -15,10 +15,10 @@
 namespace {
 
 using rnnopt::Box;
+using rnnopt::KernelKind;
 using rnnopt::RnnOptimizer;
 using rnnopt::internal::AcqConfig;
 using rnnopt::internal::AcqHistory;
-using rnnopt::internal::AcqKernelKind;
 using rnnopt::internal::GpFactor;
 
 long double phi_l(long double z) { return std::exp(-0.5L * z * z) / std::sqrt(2.0L * M_PIl); }
@@ -42,11 +42,11 @@ struct DenseGp {
   double log_marginal = 0.0;
   Eigen::VectorXd mean, sd;
 };
-DenseGp dense_gp(AcqKernelKind kind, const Eigen::VectorXd& ell, double jitter,
+DenseGp dense_gp(KernelKind kind, const Eigen::VectorXd& ell, double jitter,
                  const Eigen::MatrixXd& X, const Eigen::VectorXd& s, const Eigen::MatrixXd& C) {
   const auto n = X.cols();
   auto kf = [&](const Eigen::VectorXd& a, const Eigen::VectorXd& b) {
-    return rnnopt::internal::acq_kernel(kind, (a - b).cwiseQuotient(ell).squaredNorm());
+    return rnnopt::kernel_shape(kind, (a - b).cwiseQuotient(ell).squaredNorm());
   };
   Eigen::MatrixXd K(n, n);
   for (Eigen::Index i = 0; i < n; ++i) {
@@ -120,7 +120,7 @@ TEST_CASE("log_expected_improvement is log EI, finite where EI underflows", "[op
 TEST_CASE("GpFactor's incremental posterior equals a dense solve", "[optimizer][acq]") {
   const auto seed = rnnopt::test::seed("acq gp factor", 77);
   rnnopt::Rng rng(seed);
-  for (AcqKernelKind kind : {AcqKernelKind::kRbf, AcqKernelKind::kMatern52}) {
+  for (KernelKind kind : {KernelKind::kRbf, KernelKind::kMatern52}) {
     const int d = 3, n = 25, K = 30;
     const Eigen::Vector3d ell(0.3, 0.5, 0.8);
     GpFactor g(kind, ell, 1.7, 1e-6);
@@ -137,7 +137,7 @@ TEST_CASE("GpFactor's incremental posterior equals a dense solve", "[optimizer][
     C.col(0) = X.col(3);  // an observed point: mean ~ y, sd ~ 0
     auto kf = [&](const Eigen::VectorXd& a, const Eigen::VectorXd& b) {
       const double r2 = ((a - b).array() / ell.array()).square().sum();
-      return 1.7 * rnnopt::internal::acq_kernel(kind, r2);
+      return 1.7 * rnnopt::kernel_shape(kind, r2);
     };
     Eigen::MatrixXd Kxx(n, n), Kxc(n, K);
     for (int i = 0; i < n; ++i) {
@@ -160,7 +160,7 @@ TEST_CASE("GpFactor's incremental posterior equals a dense solve", "[optimizer][
 }
 
 TEST_CASE("A repeated point does not break the factor", "[optimizer][acq]") {
-  GpFactor g(AcqKernelKind::kRbf, Eigen::Vector2d(0.3, 0.3), 1.0, 1e-6);
+  GpFactor g(KernelKind::kRbf, Eigen::Vector2d(0.3, 0.3), 1.0, 1e-6);
   Eigen::MatrixXd X(2, 3);
   X << 0.1, 0.1, 0.1, -0.2, -0.2, -0.2;
   for (int i = 0; i < 3; ++i) g.add(X, i, X.col(i).data());
@@ -175,7 +175,7 @@ TEST_CASE("A repeated point does not break the factor", "[optimizer][acq]") {
 TEST_CASE("Values enter as normal scores of their ranks, ties averaged", "[optimizer][acq]") {
   AcqConfig cfg;
   cfg.d = 1;
-  cfg.kernels = {{AcqKernelKind::kRbf, 0.3}};
+  cfg.kernels = {{KernelKind::kRbf, 0.3}};
   AcqHistory h(cfg);
   const double xs[] = {-0.5, 0.0, 0.5, 0.9};
   h.add(&xs[0], 3.0);
@@ -203,7 +203,7 @@ TEST_CASE("Candidates lie in the box; features match a brute-force reading", "[o
   cfg.local_candidates = 10;
   cfg.local_scales = {0.5, 0.01};
   cfg.neighbours = 2;
-  cfg.kernels = {{AcqKernelKind::kRbf, 0.3}};
+  cfg.kernels = {{KernelKind::kRbf, 0.3}};
   AcqHistory h(cfg);
   rnnopt::Rng rng(seed);
   for (int i = 0; i < 9; ++i) {
@@ -246,8 +246,7 @@ TEST_CASE("Evidence features: the bank's posteriors weighted by their marginal l
   cfg.local_scales = {0.05};
   cfg.neighbours = 1;
   cfg.values = AcqConfig::Values::kStandard;
-  cfg.kernels = {{AcqKernelKind::kRbf, 0.1}, {AcqKernelKind::kMatern52, 0.4},
-                 {AcqKernelKind::kRbf, 1.0}};
+  cfg.kernels = {{KernelKind::kRbf, 0.1}, {KernelKind::kMatern52, 0.4}, {KernelKind::kRbf, 1.0}};
   cfg.jitter = 1e-6;
   AcqConfig plain = cfg;
   cfg.evidence = true;
@@ -276,8 +275,8 @@ TEST_CASE("Evidence features: the bank's posteriors weighted by their marginal l
   std::vector<double> lml;
   std::vector<Eigen::VectorXd> mus, sds;
   for (const auto& kern : cfg.kernels) {
-    const DenseGp g = dense_gp(kern.kind, Eigen::VectorXd::Constant(2, kern.length_scale),
-                               cfg.jitter, X, s, C);
+    const DenseGp g =
+        dense_gp(kern.kind, Eigen::VectorXd::Constant(2, kern.length_scale), cfg.jitter, X, s, C);
     lml.push_back(g.log_marginal);
     mus.push_back(g.mean);
     sds.push_back(g.sd);
@@ -296,12 +295,14 @@ TEST_CASE("Evidence features: the bank's posteriors weighted by their marginal l
       m += w[b] * mus[b][c];
       m2 += w[b] * (sds[b][c] * sds[b][c] + mus[b][c] * mus[b][c]);
       const double z = (sb - mus[b][c]) / sds[b][c];
-      ei += w[b] * sds[b][c] * (z * 0.5 * std::erfc(-z / std::sqrt(2.0)) +
-                                std::exp(-0.5 * z * z) / std::sqrt(2 * M_PI));
+      ei +=
+          w[b] * sds[b][c] *
+          (z * 0.5 * std::erfc(-z / std::sqrt(2.0)) + std::exp(-0.5 * z * z) / std::sqrt(2 * M_PI));
     }
     CHECK(F(c, base) == Approx(m - sb).margin(1e-4));
     CHECK(F(c, base + 1) == Approx(std::log(std::sqrt(m2 - m * m)) / 4).margin(1e-4));
-    if (ei > 1e-200) CHECK(F(c, base + 2) == Approx(std::max(std::log(ei), -30.0) / 10).margin(1e-4));
+    if (ei > 1e-200)
+      CHECK(F(c, base + 2) == Approx(std::max(std::log(ei), -30.0) / 10).margin(1e-4));
   }
 }
 
@@ -351,8 +352,11 @@ TEST_CASE("Acquisition model files round-trip and are validated", "[optimizer][a
   rejects([](auto& f) { f.manifest.format_version = 1; }, "format_version 2");
   rejects([](auto& f) { f.manifest.y_normalisation.kind = "running"; }, "rank");
   rejects([](auto& f) { f.manifest.dims = {1, 2}; }, "dims");
-  rejects([](auto& f) { f.manifest.acquisition->kernels.clear(), f.manifest.acquisition->evidence = true; },
-          "evidence needs at least one reference kernel");
+  rejects(
+      [](auto& f) {
+        f.manifest.acquisition->kernels.clear(), f.manifest.acquisition->evidence = true;
+      },
+      "evidence needs at least one reference kernel");
   // Damaged weights are caught by the golden trace.
   rejects([](auto& f) { f.tensors.at("acq.wc").data[3] += 0.5f; }, "golden trace");
   // A direct-model reader's manifest without the acquisition block but format 2.
@@ -471,7 +475,7 @@ TEST_CASE("Fitted-kernel features: per-dimension length-scales by maximum likeli
   cfg.local_scales = {0.05};
   cfg.neighbours = 1;
   cfg.values = AcqConfig::Values::kStandard;
-  cfg.kernels = {{AcqKernelKind::kRbf, 0.3}, {AcqKernelKind::kMatern52, 1.0}};
+  cfg.kernels = {{KernelKind::kRbf, 0.3}, {KernelKind::kMatern52, 1.0}};
   cfg.jitter = 1e-6;
   AcqConfig plain = cfg;
   plain.evidence = true;
@@ -501,13 +505,12 @@ TEST_CASE("Fitted-kernel features: per-dimension length-scales by maximum likeli
   CHECK(fk.length_scales[1] < fk.length_scales[2]);
   const Eigen::MatrixXd X = h.points().leftCols(n);
   const Eigen::VectorXd s = h.scores();
-  auto lm = [&](AcqKernelKind kind, const Eigen::VectorXd& ell) {
+  auto lm = [&](KernelKind kind, const Eigen::VectorXd& ell) {
     return rnnopt::internal::gp_log_marginal(kind, ell, X, n, s, cfg.jitter);
   };
   // gp_log_marginal against a dense reference; the fit's value is its own.
-  CHECK(lm(AcqKernelKind::kMatern52, Eigen::Vector3d(0.2, 0.7, 1.3)) ==
-        Approx(dense_gp(AcqKernelKind::kMatern52, Eigen::Vector3d(0.2, 0.7, 1.3), cfg.jitter, X, s,
-                        C)
+  CHECK(lm(KernelKind::kMatern52, Eigen::Vector3d(0.2, 0.7, 1.3)) ==
+        Approx(dense_gp(KernelKind::kMatern52, Eigen::Vector3d(0.2, 0.7, 1.3), cfg.jitter, X, s, C)
                    .log_marginal)
             .epsilon(1e-9));
   CHECK(fk.log_marginal == lm(fk.kind, fk.length_scales));

@@ -10,7 +10,7 @@
 #include "optimizer/random.h"
 #include "tests/support/seed.h"
 
-using rnnopt::functions::GpKernel;
+using rnnopt::KernelKind;
 using rnnopt::functions::GpPrior;
 
 namespace {
@@ -59,7 +59,7 @@ double closed_form_ei(const GpPrior& prior, const Eigen::VectorXd& ls, const Eig
 
 TEST_CASE("Torch GP sampler equals functions/ in values and gradients", "[torch]") {
   const auto seed = rnnopt::test::seed("torch gp sampler", 20240611);
-  for (GpKernel kernel : {GpKernel::kRbf, GpKernel::kMatern52}) {
+  for (KernelKind kernel : {KernelKind::kRbf, KernelKind::kMatern52}) {
     for (int d : {1, 2, 5}) {
       GpPrior prior;
       prior.kernel = kernel;
@@ -97,7 +97,7 @@ TEST_CASE("Torch GP sampler equals functions/ in values and gradients", "[torch]
 TEST_CASE("Torch EI equals the closed form on small cases", "[torch]") {
   const auto seed = rnnopt::test::seed("torch ei", 777);
   rnnopt::Rng rng(seed);
-  for (GpKernel kernel : {GpKernel::kRbf, GpKernel::kMatern52}) {
+  for (KernelKind kernel : {KernelKind::kRbf, KernelKind::kMatern52}) {
     for (int n : {1, 2, 5, 9}) {
       const int d = 1 + n % 3;
       GpPrior prior;
