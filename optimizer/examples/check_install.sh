@@ -7,7 +7,8 @@
 # LibTorch anywhere in it), writes a small random-weights model with the installed
 # rnnopt-random-model (or BUILD_DIR's), configures and builds optimizer/examples against the
 # installed package alone, runs it on Branin and checks that it found an in-box point, then builds
-# and runs the README's example (optimizer/examples/minimal) the same way. Exits
+# and runs the README's example (optimizer/examples/minimal) the same way, and asks the installed
+# rnnopt-serve (when built) for a point. Exits
 # non-zero with one clear line on the first failure. KEEP_TMP=1 keeps the temporary folder.
 set -euo pipefail
 
@@ -98,4 +99,17 @@ for m in "${minimal_models[@]}"; do
   grep -q '^best y = ' "$tmp/minimal.txt" || fail "the README example printed no best point on $m"
   step "README example on $(basename "$m"): $(cat "$tmp/minimal.txt")"
 done
+# rnnopt-serve, when the build has it: installed into <prefix>/bin and answering on stdin.
+if [[ -x "$build/serve/rnnopt-serve" ]]; then
+  serve=$prefix/bin/rnnopt-serve
+  [[ -x "$serve" ]] || fail "rnnopt-serve is not installed in $prefix/bin"
+  serve_model=$model
+  if [[ -f "$shipped" ]]; then serve_model=$shipped; fi
+  printf '{"ask": 1}\n{"best": true}\n' |
+    "$serve" --optimizer "rnn:$serve_model" --box "[[-5,10],[0,15]]" >"$tmp/serve.txt" 2>&1 ||
+    { cat "$tmp/serve.txt" >&2; fail "the installed rnnopt-serve"; }
+  grep -q '"trials":\[{"id":1,' "$tmp/serve.txt" ||
+    { cat "$tmp/serve.txt" >&2; fail "the installed rnnopt-serve answered no trial"; }
+  step "installed rnnopt-serve: $(head -1 "$tmp/serve.txt")"
+fi
 step "OK: the installed package builds and runs an outside program without LibTorch"
