@@ -1,14 +1,14 @@
-#include "demos/thompson.h"
+#include "baselines/thompson.h"
 
-#include <Eigen/Cholesky>
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
-#include "core/kernel.h"
+#include "baselines/internal/gp.h"
 #include "optimizer/state_io.h"
 
-namespace rnnopt::demos {
+namespace rnnopt::baselines {
 
 void ThompsonOptions::validate(const char* where, int d) const {
   auto bad = [&](const std::string& what) {
@@ -34,11 +34,11 @@ ThompsonSampling::ThompsonSampling(Box box, ThompsonOptions options, std::uint64
       rng_(seed) {
   options_.validate("ThompsonSampling::ThompsonSampling()", dim());
   const Eigen::VectorXd width = this->box().upper - this->box().lower;
-  Eigen::VectorXd ls = options_.length_scales.size() == 0 ? Eigen::VectorXd(0.2 * width)
-                       : options_.length_scales.size() == 1
-                           ? Eigen::VectorXd::Constant(dim(), options_.length_scales(0))
-                           : options_.length_scales;
-  inv_ls_ = ls.cwiseInverse();
+  const Eigen::VectorXd ls = options_.length_scales.size() == 0 ? Eigen::VectorXd(0.2 * width)
+                             : options_.length_scales.size() == 1
+                                 ? Eigen::VectorXd::Constant(dim(), options_.length_scales(0))
+                                 : options_.length_scales;
+  unit_ls_ = ls.cwiseQuotient(width);
 }
 
 Eigen::VectorXd ThompsonSampling::do_propose() {
@@ -50,60 +50,39 @@ Eigen::VectorXd ThompsonSampling::do_propose() {
   }
   const int n = static_cast<int>(history().size());
   const int m = options_.num_candidates + n;
-  // Scaled coordinates z = x / ell of the training points and the candidates.
-  Eigen::MatrixXd zx(n, d), zc(m, d);
+  internal::GpHypers h;
+  h.mean = options_.mean;
+  h.amp2 = options_.amplitude2;
+  h.noise = options_.noise;
+  h.ls = unit_ls_;
+  internal::GpPosterior gp(KernelKind::kRbf, h, /*jitter=*/1e-8);
+  Eigen::MatrixXd ux(n, d);
   Eigen::VectorXd y(n);
   for (int i = 0; i < n; ++i) {
-    zx.row(i) = history()[i].x.cwiseProduct(inv_ls_).transpose();
-    y(i) = history()[i].y - options_.mean;
+    ux.row(i) = box().to_unit(history()[i].x).transpose();
+    y(i) = history()[i].y;
   }
+  gp.fit(ux, y);
+
   std::vector<Eigen::VectorXd> cand(m);
+  Eigen::MatrixXd uc(m, d);
   for (int i = 0; i < options_.num_candidates; ++i) {
     for (int j = 0; j < d; ++j) u(j) = rng_.uniform();
     cand[i] = box().clamp(box().from_unit(u));
   }
   for (int i = 0; i < n; ++i) cand[options_.num_candidates + i] = history()[i].x;
-  for (int i = 0; i < m; ++i) zc.row(i) = cand[i].cwiseProduct(inv_ls_).transpose();
+  for (int i = 0; i < m; ++i) uc.row(i) = box().to_unit(cand[i]).transpose();
 
-  auto kernel = [&](const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
-    Eigen::MatrixXd r2 = (-2.0 * a * b.transpose()).colwise() + a.rowwise().squaredNorm();
-    r2.rowwise() += b.rowwise().squaredNorm().transpose();
-    r2 = r2.cwiseMax(0.0);
-    apply_kernel_shape(KernelKind::kRbf, options_.amplitude2, r2);
-    return r2;
-  };
-  Eigen::MatrixXd kxx = kernel(zx, zx);
-  kxx.diagonal().array() += options_.noise + 1e-8;
-  Eigen::LLT<Eigen::MatrixXd> llt(kxx);
-  double jitter = 1e-8;
-  for (int k = 0; k < 6 && llt.info() != Eigen::Success; ++k) {
-    jitter *= 10.0;
-    kxx.diagonal().array() += jitter;
-    llt.compute(kxx);
-  }
-  const Eigen::MatrixXd kcx = kernel(zc, zx);
-  const Eigen::VectorXd mean = kcx * llt.solve(y);
-  // Posterior covariance K_cc - K_cx K_xx^-1 K_xc = K_cc - V^T V with V = L^-1 K_xc.
-  const Eigen::MatrixXd v = llt.matrixL().solve(kcx.transpose());
-  Eigen::MatrixXd cov = kernel(zc, zc) - v.transpose() * v;
-  cov = 0.5 * (cov + cov.transpose());
-  double cjitter = 1e-8 * options_.amplitude2;
-  cov.diagonal().array() += cjitter;
-  Eigen::LLT<Eigen::MatrixXd> cov_llt(cov);
-  for (int k = 0; k < 6 && cov_llt.info() != Eigen::Success; ++k) {
-    cov.diagonal().array() += 9.0 * cjitter;
-    cjitter *= 10.0;
-    cov_llt.compute(cov);
-  }
+  Eigen::VectorXd mean;
+  Eigen::MatrixXd cov;
+  gp.joint_posterior(gp.transform(uc), mean, cov);
+  Eigen::MatrixXd l;
+  int trouble = 0;
+  internal::cholesky_with_jitter(cov, 1e-8 * options_.amplitude2, options_.amplitude2, l,
+                                 &trouble);
   Eigen::VectorXd z(m);
   for (int i = 0; i < m; ++i) z(i) = rng_.normal();
-  Eigen::VectorXd sample;
-  if (cov_llt.info() == Eigen::Success) {
-    sample = mean + cov_llt.matrixL() * z;
-  } else {
-    // Numerical trouble: independent marginals (still a valid exploratory draw).
-    sample = mean + (cov.diagonal().array().max(0.0).sqrt() * z.array()).matrix();
-  }
+  const Eigen::VectorXd sample = mean + l.triangularView<Eigen::Lower>() * z;
   Eigen::Index best = 0;
   sample.minCoeff(&best);
   return cand[best];
@@ -120,4 +99,4 @@ std::function<void()> ThompsonSampling::do_restore_state(StateReader& r) {
   return [this, rng] { rng_ = rng; };
 }
 
-}  // namespace rnnopt::demos
+}  // namespace rnnopt::baselines

@@ -1,19 +1,19 @@
-// rnnopt/demos/thompson.h: Thompson sampling from a GP posterior, for the bandit demo.
+// rnnopt/baselines/thompson.h: Thompson sampling from a GP posterior with known hyper-parameters.
 //
-// Each proposal draws one function from the posterior of a GP with known hyper-parameters
-// (RBF kernel, amplitude2, length-scales in box units, constant mean, observation-noise
-// variance) jointly on a candidate set (num_candidates fresh uniform points of the box plus the
-// observed points), and returns the candidate where the draw is lowest (minimisation). The joint
-// draw uses the Cholesky factor of the posterior covariance with a small jitter (raised tenfold
-// up to 6 times if needed). Pending points are ignored (each proposal is its own random draw).
-// Before any observation the proposal is a uniform point. The saved state (save_state()) is the
-// common part and the generator.
+// Each proposal draws one function from the posterior of a GP (RBF kernel, amplitude2,
+// length-scales in box units, constant mean, observation-noise variance) jointly on a candidate
+// set (num_candidates fresh uniform points of the box plus the observed points), and returns the
+// candidate where the draw is lowest (minimisation). The posterior is the baselines' GpPosterior
+// (baselines/internal/gp.h) and both Cholesky factors (of the data's kernel matrix and of the
+// candidates' posterior covariance) follow its one jitter rule, cholesky_with_jitter(). Pending
+// points are ignored (each proposal is its own random draw). Before any observation the proposal
+// is a uniform point. The saved state (save_state()) is the common part and the generator.
 //
-//   rnnopt::demos::ThompsonOptions o;
+//   rnnopt::baselines::ThompsonOptions o;
 //   o.length_scales = Eigen::VectorXd::Constant(1, 0.3);
-//   rnnopt::demos::ThompsonSampling ts(rnnopt::Box::canonical(2), o, /*seed=*/7);
-//   Eigen::VectorXd x = ts.propose();
-//   ts.observe(x, y);
+//   rnnopt::baselines::ThompsonSampling ts(rnnopt::Box::canonical(2), o, /*seed=*/7);
+//   rnnopt::Trial t = ts.ask();
+//   ts.observe(t.id, f(t.x));
 #pragma once
 
 #include <Eigen/Core>
@@ -23,7 +23,7 @@
 #include "core/rng.h"
 #include "optimizer/optimizer.h"
 
-namespace rnnopt::demos {
+namespace rnnopt::baselines {
 
 struct ThompsonOptions {
   double amplitude2 = 1.0;
@@ -50,8 +50,8 @@ class ThompsonSampling final : public Optimizer {
   std::function<void()> do_restore_state(StateReader& r) override;
 
   ThompsonOptions options_;
-  Eigen::VectorXd inv_ls_;  // 1 / length-scale per dimension
+  Eigen::VectorXd unit_ls_;  // length-scales in unit-cube units (box units / width)
   Rng rng_;
 };
 
-}  // namespace rnnopt::demos
+}  // namespace rnnopt::baselines

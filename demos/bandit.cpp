@@ -12,7 +12,7 @@
 #include "core/rng.h"
 #include "demos/common.h"
 #include "demos/model_picker.h"
-#include "demos/thompson.h"
+#include "baselines/thompson.h"
 #include "functions/gp_sample.h"
 #include "optimizer/rnn_optimizer.h"
 
@@ -119,12 +119,12 @@ BanditResult run_bandit(const BanditConfig& config, std::ostream& log) {
       o.gp.search.num_threads = 1;
       opt = std::make_unique<baselines::GpUcb>(box, o, run_seed);
     } else if (kind == "thompson") {
-      ThompsonOptions o;
+      baselines::ThompsonOptions o;
       o.amplitude2 = prior.variance;
       o.length_scales = f.params().length_scales;
       o.noise = std::max(1e-6, config.noise_sd * config.noise_sd);
       o.num_candidates = config.candidates;
-      opt = std::make_unique<ThompsonSampling>(box, o, run_seed);
+      opt = std::make_unique<baselines::ThompsonSampling>(box, o, run_seed);
     } else {
       opt = std::make_unique<baselines::RandomSearch>(box, run_seed);
     }

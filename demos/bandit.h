@@ -8,7 +8,7 @@
 // paper's summed loss). Methods: the shipped sequential RNN models that fit d (up to
 // max_rnn_models, the summed-loss one first), GP-UCB (baselines/gp_ucb.h, given the true prior and
 // noise, beta scaled by 0.2 as in Srinivas et al.'s experiments, reduced candidate search),
-// Thompson sampling from the GP posterior (demos/thompson.h, true prior and noise), and uniform
+// Thompson sampling from the GP posterior (baselines/thompson.h, true prior and noise), and uniform
 // random arms.
 //
 // Bandit i is draw_gp_sample(prior, d, derive_seed(seed, i)); its noise stream is

@@ -141,6 +141,13 @@ class GpPosterior {
     return torch::log(sigma) + log_h;
   }
 
+  // The posterior mean and variance of the latent function at x [B, d] -> ([B], [B]).
+  std::pair<torch::Tensor, torch::Tensor> mean_and_variance(const torch::Tensor& x) const {
+    const torch::Tensor v = solve(x);
+    return {(v * alpha_).sum(1),
+            torch::clamp_min(variance_ - (v * v).sum(1), 1e-10 * variance_)};
+  }
+
   // Adds the observation (x [B, d], y [B]).
   void add(const torch::Tensor& x, const torch::Tensor& y, int query_id) {
     const double diag = variance_ * (1.0 + jitter_);
@@ -901,6 +908,29 @@ double torch_expected_improvement(const functions::GpPrior& prior,
   }
   return log ? posterior.log_expected_improvement(row(x), -1).item<double>()
              : posterior.expected_improvement(row(x), -1).item<double>();
+}
+
+TorchGpPrediction torch_gp_prediction(const functions::GpPrior& prior,
+                                      const Eigen::VectorXd& length_scales,
+                                      const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
+                                      const Eigen::VectorXd& x, double jitter) {
+  if (X.rows() < 1 || X.rows() != y.size() || X.cols() != x.size() ||
+      length_scales.size() != x.size()) {
+    throw std::invalid_argument("torch_gp_prediction(): inconsistent sizes");
+  }
+  torch::NoGradGuard guard;
+  const auto opts = torch::TensorOptions().dtype(torch::kFloat64);
+  auto row = [&](const Eigen::VectorXd& v) {
+    return torch::from_blob(const_cast<double*>(v.data()), {1, v.size()}, opts).clone();
+  };
+  GpPosterior posterior(prior.kernel, prior.variance, row(length_scales.cwiseInverse()), jitter);
+  for (Eigen::Index i = 0; i < X.rows(); ++i) {
+    const Eigen::VectorXd xi = X.row(i).transpose();
+    posterior.add(row(xi), torch::full({1}, y(i), opts), -1);
+  }
+  const auto [mean, var] = posterior.mean_and_variance(row(x));
+  return {mean.item<double>(), var.item<double>(),
+          posterior.expected_improvement(row(x), -1).item<double>()};
 }
 
 }  // namespace rnnopt::train

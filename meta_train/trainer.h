@@ -134,4 +134,17 @@ double torch_expected_improvement(const functions::GpPrior& prior,
                                   const Eigen::VectorXd& y, const Eigen::VectorXd& x, double jitter,
                                   bool log = false);
 
+// The same GP's posterior at x, for the parity test against the baselines' Eigen posterior
+// (tests/torch/gp_sampler_ei_test.cpp): the latent mean and variance, and EI over min(y). Its
+// jitter is relative: the kernel matrix's diagonal is variance * (1 + jitter).
+struct TorchGpPrediction {
+  double mean = 0.0;
+  double var = 0.0;
+  double ei = 0.0;
+};
+TorchGpPrediction torch_gp_prediction(const functions::GpPrior& prior,
+                                      const Eigen::VectorXd& length_scales,
+                                      const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
+                                      const Eigen::VectorXd& x, double jitter);
+
 }  // namespace rnnopt::train

@@ -2,7 +2,7 @@
 //
 // The reader treats the bytes as hostile: it checks every length against what is actually there
 // before allocating, bounds the JSON nesting (nlohmann's copy and dump recurse), and reports every
-// problem as ModelError("<source>: <problem>"). The fuzzer (optimizer/fuzz/) relies on this.
+// problem as ModelError("<source>: <problem>"). The fuzzer (fuzz/) relies on this.
 #include "optimizer/model_file.h"
 
 #include <algorithm>

@@ -9,7 +9,7 @@
 // allocated, JSON nesting and size are bounded, and the network sizes are bounded by the kMax*
 // limits below (so that a hostile file cannot make the engine allocate or compute without bound).
 // Every problem throws rnnopt::ModelError; anything else escaping the reader is a bug (the
-// libFuzzer target in optimizer/fuzz/ holds this).
+// libFuzzer target in fuzz/ holds this).
 //
 //   rnnopt::ModelFile file = rnnopt::read_model_file("models/lstm-oi.safetensors");
 //   std::cout << file.manifest.architecture << " H=" << file.manifest.hidden_size << "\n";

@@ -94,9 +94,31 @@ double beta_warp_derivative(double u, double a, double b) {
   return std::isfinite(p) ? p : 1.0;
 }
 
+double cholesky_with_jitter(const Eigen::MatrixXd& a, double extra, double scale,
+                            Eigen::MatrixXd& l, int* trouble) {
+  for (int attempt = 0;; ++attempt) {
+    Eigen::MatrixXd b = a;
+    b.diagonal().array() += extra;
+    Eigen::LLT<Eigen::MatrixXd> llt(b);
+    if (llt.info() == Eigen::Success) {
+      l = llt.matrixL();
+      return extra;
+    }
+    ++*trouble;
+    if (attempt < 6) {
+      extra = std::max(10.0 * extra, 1e-10 * scale);
+    } else {
+      // Last resort: a diagonally dominant matrix is always positive definite.
+      extra += b.cwiseAbs().rowwise().sum().maxCoeff();
+    }
+  }
+}
+
 GpPosterior::GpPosterior(KernelKind kernel, GpHypers hypers, double jitter)
     : kernel_(kernel), hypers_(std::move(hypers)), jitter_(jitter) {
   inv_ls_ = hypers_.ls.cwiseInverse();
+  // 0 x d, so that fit() on no data assigns a 0 x d block (found by the sanitizer pass's asserts).
+  z_.resize(0, hypers_.dim());
   diag_extra_ = jitter_ + hypers_.noise;
 }
 
@@ -153,23 +175,9 @@ void GpPosterior::fit(const Eigen::MatrixXd& x, const Eigen::VectorXd& y) {
   const auto z = z_.topRows(n_);
   Eigen::MatrixXd k = squared_distances(z, z);
   apply_kernel(kernel_, hypers_.amp2, k);
-  diag_extra_ = jitter_ + hypers_.noise;
-  for (int attempt = 0;; ++attempt) {
-    Eigen::MatrixXd a = k;
-    a.diagonal().array() += diag_extra_;
-    Eigen::LLT<Eigen::MatrixXd> llt(a);
-    if (llt.info() == Eigen::Success) {
-      l_.topLeftCorner(n_, n_) = llt.matrixL();
-      break;
-    }
-    ++trouble_;
-    if (attempt < 6) {
-      diag_extra_ = std::max(10.0 * diag_extra_, 1e-10 * hypers_.amp2);
-    } else {
-      // Last resort: a diagonally dominant matrix is always positive definite.
-      diag_extra_ += a.cwiseAbs().rowwise().sum().maxCoeff();
-    }
-  }
+  Eigen::MatrixXd l;
+  diag_extra_ = cholesky_with_jitter(k, jitter_ + hypers_.noise, hypers_.amp2, l, &trouble_);
+  l_.topLeftCorner(n_, n_) = l;
   update_weights();
 }
 
@@ -226,6 +234,24 @@ void GpPosterior::predict_transformed(const Eigen::MatrixXd& z, Eigen::VectorXd&
   Eigen::MatrixXd v = kc.transpose();
   l_.topLeftCorner(n_, n_).triangularView<Eigen::Lower>().solveInPlace(v);
   var = (hypers_.amp2 - v.colwise().squaredNorm().array()).cwiseMax(0.0).transpose();
+}
+
+void GpPosterior::joint_posterior(const Eigen::MatrixXd& z, Eigen::VectorXd& mean,
+                                  Eigen::MatrixXd& cov) const {
+  cov = squared_distances(z, z);
+  apply_kernel(kernel_, hypers_.amp2, cov);
+  if (n_ == 0) {
+    mean = Eigen::VectorXd::Constant(z.rows(), hypers_.mean);
+    return;
+  }
+  Eigen::MatrixXd kc = squared_distances(z, z_.topRows(n_));
+  apply_kernel(kernel_, hypers_.amp2, kc);
+  mean = (kc * weights_).array() + hypers_.mean;
+  // K_cc - K_cx K_xx^{-1} K_xc = K_cc - V^T V with V = L^{-1} K_xc.
+  Eigen::MatrixXd v = kc.transpose();
+  l_.topLeftCorner(n_, n_).triangularView<Eigen::Lower>().solveInPlace(v);
+  cov.noalias() -= v.transpose() * v;
+  cov = 0.5 * (cov + cov.transpose()).eval();
 }
 
 void GpPosterior::prepare_batch_prediction() const {

@@ -46,6 +46,13 @@ struct PointPrediction {
   Eigen::VectorXd d_var;
 };
 
+// The one rule by which the GP code makes a covariance matrix factorisable: the lower Cholesky
+// factor l of a + e I, with e = `extra` first, raised tenfold (to at least 1e-10 * scale) up to 6
+// times while the factorisation fails, then made diagonally dominant as a last resort (always
+// positive definite). Returns e; adds the number of raises to *trouble.
+double cholesky_with_jitter(const Eigen::MatrixXd& a, double extra, double scale,
+                            Eigen::MatrixXd& l, int* trouble);
+
 class GpPosterior {
  public:
   // jitter: the fixed stability term added to the diagonal (Spearmint: 1e-6).
@@ -70,6 +77,10 @@ class GpPosterior {
   // The same from unit-cube rows.
   void predict(const Eigen::MatrixXd& u, Eigen::VectorXd& mean, Eigen::VectorXd& var) const;
   PointPrediction predict_point(const Eigen::VectorXd& u, bool with_gradient) const;
+  // The joint posterior of the latent function at transformed rows z (m x d): the means (m) and
+  // the covariance matrix (m x m, symmetric), for joint draws (Thompson sampling).
+  void joint_posterior(const Eigen::MatrixXd& z, Eigen::VectorXd& mean,
+                       Eigen::MatrixXd& cov) const;
 
   // log p(y | x, hypers) of the current data.
   double log_marginal_likelihood() const;

@@ -14,6 +14,7 @@
 #include "meta_train/acq_run.h"
 #include "meta_train/trainer.h"
 #include "optimizer/model_file.h"
+#include "optimizer/rnn_optimizer.h"
 
 #ifndef RNNOPT_GIT_COMMIT
 #define RNNOPT_GIT_COMMIT "unknown"
@@ -26,6 +27,13 @@ int main(int argc, char** argv) {
   app.add_option("RUN_DIR", run_dir, "run folder written by rnnopt-meta-train")->required();
   app.add_option("--out", out, "model file to write (models/NAME.safetensors)")->required();
   app.add_option("--name", name, "model name in the manifest (default: the file's stem)");
+  double golden_tolerance = 1e-4;
+  app.add_option("--golden-tolerance", golden_tolerance,
+                 "largest difference between the engine's and the trainer's queries on the golden "
+                 "trace that the file accepts (MODEL_FORMAT.md section 5); raise it only for a "
+                 "network whose float32 rounding the exporter's check shows to be amplified")
+      ->capture_default_str()
+      ->check(CLI::Range(1e-7, 1e-1));
   bool best = false;
   app.add_flag("--best", best,
                "acquisition runs: export the best validated checkpoint (RUN_DIR/best.pt) instead "
@@ -71,7 +79,18 @@ int main(int argc, char** argv) {
         {"run_dir", run_dir},
         {"command",
          "rnnopt-meta-train --config " + (dir / "config.json").string() + " --out " + run_dir}};
-    const rnnopt::ModelFile file = trainer.export_model(info);
+    rnnopt::ModelFile file = trainer.export_model(info);
+    file.manifest.golden_trace->tolerance = golden_tolerance;
+    // The engine replays the trace before anything is written: a file it would refuse to load is
+    // never written.
+    try {
+      (void)rnnopt::make_model(file, out);
+    } catch (const rnnopt::ModelError& e) {
+      throw std::runtime_error(std::string(e.what()) +
+                               "; nothing written (if the difference is float32 rounding amplified "
+                               "by the network, export with a larger --golden-tolerance and say so "
+                               "in the model's card)");
+    }
     if (fs::path(out).has_parent_path()) fs::create_directories(fs::path(out).parent_path());
     rnnopt::write_model_file(out, file);
     std::cout << "wrote " << out << " (" << config.architecture << ", iteration "

@@ -156,6 +156,75 @@ TEST_CASE("GP posterior equals the closed form on a few points", "[baselines][gp
   }
 }
 
+TEST_CASE("Joint posterior: the closed-form covariance, its diagonal the pointwise variance",
+          "[baselines][gp-math]") {
+  rnnopt::Rng rng(rnnopt::test::seed("gp joint posterior", 37));
+  for (KernelKind kernel : {KernelKind::kMatern52, KernelKind::kRbf}) {
+    const int d = 2, n = 5, m = 4;
+    GpHypers h = random_hypers(d, rng, false);
+    h.noise = 0.01;
+    const Eigen::MatrixXd x = random_points(n, d, rng);
+    Eigen::VectorXd y(n);
+    for (int i = 0; i < n; ++i) y[i] = std::cos(2.0 * x(i, 0)) - x(i, 1);
+    GpPosterior gp(kernel, h, 1e-6);
+    gp.fit(x, y);
+    const Eigen::MatrixXd q = random_points(m, d, rng);
+    Eigen::VectorXd mean, var;
+    Eigen::MatrixXd cov;
+    gp.predict(q, mean, var);
+    Eigen::VectorXd joint_mean;
+    gp.joint_posterior(gp.transform(q), joint_mean, cov);
+    Eigen::MatrixXd k(n, n), kq(m, n);
+    for (int i = 0; i < n; ++i) {
+      for (int j = 0; j < n; ++j) {
+        k(i, j) = reference_cov(kernel, h, x.row(i).transpose(), x.row(j).transpose());
+      }
+      for (int t = 0; t < m; ++t) {
+        kq(t, i) = reference_cov(kernel, h, q.row(t).transpose(), x.row(i).transpose());
+      }
+    }
+    k.diagonal().array() += 1e-6 + h.noise;
+    const Eigen::MatrixXd kinv = k.inverse();
+    for (int a = 0; a < m; ++a) {
+      CHECK(joint_mean[a] == Approx(mean[a]).epsilon(1e-9));
+      CHECK(cov(a, a) == Approx(var[a]).epsilon(1e-7).margin(1e-10));
+      for (int b = 0; b < m; ++b) {
+        const double ref = reference_cov(kernel, h, q.row(a).transpose(), q.row(b).transpose()) -
+                           kq.row(a).dot(kinv * kq.row(b).transpose());
+        CHECK(cov(a, b) == Approx(ref).epsilon(1e-7).margin(1e-10));
+        CHECK(cov(a, b) == cov(b, a));
+      }
+    }
+  }
+}
+
+TEST_CASE("The jitter rule: tenfold raises until the factor exists, then diagonal dominance",
+          "[baselines][gp-math]") {
+  // Positive definite: no raise, the plain factor of a + extra I.
+  Eigen::MatrixXd a(2, 2);
+  a << 2.0, 1.0, 1.0, 2.0;
+  Eigen::MatrixXd l;
+  int trouble = 0;
+  CHECK(cholesky_with_jitter(a, 1e-8, 1.0, l, &trouble) == 1e-8);
+  CHECK(trouble == 0);
+  Eigen::MatrixXd b = a;
+  b.diagonal().array() += 1e-8;
+  CHECK((l * l.transpose() - b).norm() < 1e-12);
+  // Singular (rank one) with no starting jitter: raised to 1e-10 * scale, enough here.
+  a << 1.0, 1.0, 1.0, 1.0;
+  CHECK(cholesky_with_jitter(a, 0.0, 1.0, l, &trouble) == 1e-10);
+  CHECK(trouble == 1);
+  // Indefinite beyond every tenfold raise (eigenvalue -1): the dominant last resort.
+  a << 0.0, 1.0, 1.0, 0.0;
+  trouble = 0;
+  const double e = cholesky_with_jitter(a, 1e-8, 1.0, l, &trouble);
+  CHECK(trouble == 7);
+  CHECK(e > 1.0);
+  b = a;
+  b.diagonal().array() += e;
+  CHECK((l * l.transpose() - b).norm() < 1e-9);
+}
+
 TEST_CASE("Incrementally extended Cholesky equals a full factorisation", "[baselines][gp-math]") {
   rnnopt::Rng rng(rnnopt::test::seed("incremental cholesky", 5));
   const int d = 3, n0 = 4, n1 = 15;

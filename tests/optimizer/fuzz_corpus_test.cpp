@@ -2,7 +2,7 @@
 // (read_model_file, then load_model with its golden-trace replay); every other file must be
 // rejected with rnnopt::ModelError, never a crash, a hang or another exception. The malformed files
 // listed in corpus_cases() must be rejected with their specific message; other files (inputs kept
-// from optimizer/fuzz/run_fuzz.sh, named fuzz-*) need only a ModelError.
+// from fuzz/run_fuzz.sh, named fuzz-*) need only a ModelError.
 //
 // The listed files are generated from the table below by the hidden test case
 //   build/tests/rnnopt_tests_optimizer "[.write-corpus]"

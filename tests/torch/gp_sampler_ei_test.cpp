@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
+#include "baselines/internal/gp.h"
+#include "core/kernel.h"
 #include "functions/gp_sample.h"
 #include "meta_train/trainer.h"
 #include "optimizer/random.h"
@@ -131,6 +133,51 @@ TEST_CASE("Torch EI equals the closed form on small cases", "[torch]") {
   y << 0.5;
   CHECK(rnnopt::train::torch_expected_improvement(prior, ls, X, y, X.row(0).transpose(), 1e-6) <
         1e-3);
+}
+
+TEST_CASE("The Torch GP posterior equals the baselines' Eigen one: mean, variance and EI",
+          "[torch]") {
+  // One GP math: the trainer's Torch posterior (the EI loss, on [-1,1]^d, relative jitter) and
+  // baselines::internal::GpPosterior (every GP baseline, on the unit cube, absolute jitter) on the
+  // same data, at the EI loss's jitter (TrainConfig::ei_jitter, 1e-4 of the variance). The unit
+  // cube is [-1,1]^d halved: u = (x + 1) / 2 with length-scales ell / 2. The two differ by design
+  // only in the Torch Matern-5/2's 1e-12 under the square root (a finite gradient at r = 0).
+  const auto seed = rnnopt::test::seed("torch eigen posterior parity", 4242);
+  rnnopt::Rng rng(seed);
+  namespace bi = rnnopt::baselines::internal;
+  for (KernelKind kernel : {KernelKind::kRbf, KernelKind::kMatern52}) {
+    for (int n : {1, 3, 8, 20}) {
+      const int d = 1 + n % 4;
+      GpPrior prior;
+      prior.kernel = kernel;
+      prior.variance = 1.3;
+      Eigen::VectorXd ls(d);
+      for (int j = 0; j < d; ++j) ls(j) = rng.uniform(0.15, 0.9);
+      Eigen::MatrixXd X(n, d);
+      Eigen::VectorXd y(n);
+      for (int i = 0; i < n; ++i) {
+        X.row(i) = uniform_point(rng, d).transpose();
+        y(i) = rng.normal();
+      }
+      const double jitter = 1e-4;
+      bi::GpHypers h = bi::GpHypers::defaults(d);
+      h.amp2 = prior.variance;
+      h.ls = ls / 2.0;
+      bi::GpPosterior eigen(kernel, h, prior.variance * jitter);
+      eigen.fit(((X.array() + 1.0) / 2.0).matrix(), y);
+      for (int trial = 0; trial < 5; ++trial) {
+        const Eigen::VectorXd x = uniform_point(rng, d);
+        const auto torch = rnnopt::train::torch_gp_prediction(prior, ls, X, y, x, jitter);
+        const bi::PointPrediction p = eigen.predict_point((x.array() + 1.0) / 2.0, false);
+        const double ei = bi::expected_improvement(y.minCoeff(), p.mean, std::sqrt(p.var)).ei;
+        INFO("kernel " << rnnopt::kernel_name(kernel) << ", n " << n << ", d " << d << ", trial "
+                       << trial);
+        CHECK(torch.mean == Approx(p.mean).epsilon(1e-7).margin(1e-9));
+        CHECK(torch.var == Approx(p.var).epsilon(1e-6).margin(1e-9));
+        CHECK(torch.ei == Approx(ei).epsilon(1e-6).margin(1e-9));
+      }
+    }
+  }
 }
 
 TEST_CASE("Torch log EI equals log of the closed form, and its asymptotic series far below",
