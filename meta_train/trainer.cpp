@@ -888,49 +888,54 @@ std::vector<double> torch_gp_values(const std::vector<functions::GpSampleParams>
   return out;
 }
 
+namespace {
+
+// A 1 x n float64 tensor holding v.
+torch::Tensor float64_row(const Eigen::VectorXd& v) {
+  return torch::from_blob(const_cast<double*>(v.data()), {1, v.size()}, torch::kFloat64).clone();
+}
+
+// The trainer's GP posterior on (X rows, y), one observation at a time, in float64 (the tests'
+// helpers below). `who` names the caller in the size check.
+GpPosterior test_posterior(const functions::GpPrior& prior, const Eigen::VectorXd& length_scales,
+                           const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
+                           const Eigen::VectorXd& x, double jitter, const char* who) {
+  if (X.rows() < 1 || X.rows() != y.size() || X.cols() != x.size() ||
+      length_scales.size() != x.size()) {
+    throw std::invalid_argument(std::string(who) + ": inconsistent sizes");
+  }
+  GpPosterior posterior(prior.kernel, prior.variance, float64_row(length_scales.cwiseInverse()),
+                        jitter);
+  for (Eigen::Index i = 0; i < X.rows(); ++i) {
+    posterior.add(float64_row(X.row(i).transpose()),
+                  torch::full({1}, y(i), torch::TensorOptions().dtype(torch::kFloat64)), -1);
+  }
+  return posterior;
+}
+
+}  // namespace
+
 double torch_expected_improvement(const functions::GpPrior& prior,
                                   const Eigen::VectorXd& length_scales, const Eigen::MatrixXd& X,
                                   const Eigen::VectorXd& y, const Eigen::VectorXd& x, double jitter,
                                   bool log) {
-  if (X.rows() < 1 || X.rows() != y.size() || X.cols() != x.size() ||
-      length_scales.size() != x.size()) {
-    throw std::invalid_argument("torch_expected_improvement(): inconsistent sizes");
-  }
   torch::NoGradGuard guard;
-  const auto opts = torch::TensorOptions().dtype(torch::kFloat64);
-  auto row = [&](const Eigen::VectorXd& v) {
-    return torch::from_blob(const_cast<double*>(v.data()), {1, v.size()}, opts).clone();
-  };
-  GpPosterior posterior(prior.kernel, prior.variance, row(length_scales.cwiseInverse()), jitter);
-  for (Eigen::Index i = 0; i < X.rows(); ++i) {
-    const Eigen::VectorXd xi = X.row(i).transpose();
-    posterior.add(row(xi), torch::full({1}, y(i), opts), -1);
-  }
-  return log ? posterior.log_expected_improvement(row(x), -1).item<double>()
-             : posterior.expected_improvement(row(x), -1).item<double>();
+  GpPosterior posterior = test_posterior(prior, length_scales, X, y, x, jitter,
+                                         "torch_expected_improvement()");
+  return log ? posterior.log_expected_improvement(float64_row(x), -1).item<double>()
+             : posterior.expected_improvement(float64_row(x), -1).item<double>();
 }
 
 TorchGpPrediction torch_gp_prediction(const functions::GpPrior& prior,
                                       const Eigen::VectorXd& length_scales,
                                       const Eigen::MatrixXd& X, const Eigen::VectorXd& y,
                                       const Eigen::VectorXd& x, double jitter) {
-  if (X.rows() < 1 || X.rows() != y.size() || X.cols() != x.size() ||
-      length_scales.size() != x.size()) {
-    throw std::invalid_argument("torch_gp_prediction(): inconsistent sizes");
-  }
   torch::NoGradGuard guard;
-  const auto opts = torch::TensorOptions().dtype(torch::kFloat64);
-  auto row = [&](const Eigen::VectorXd& v) {
-    return torch::from_blob(const_cast<double*>(v.data()), {1, v.size()}, opts).clone();
-  };
-  GpPosterior posterior(prior.kernel, prior.variance, row(length_scales.cwiseInverse()), jitter);
-  for (Eigen::Index i = 0; i < X.rows(); ++i) {
-    const Eigen::VectorXd xi = X.row(i).transpose();
-    posterior.add(row(xi), torch::full({1}, y(i), opts), -1);
-  }
-  const auto [mean, var] = posterior.mean_and_variance(row(x));
+  GpPosterior posterior =
+      test_posterior(prior, length_scales, X, y, x, jitter, "torch_gp_prediction()");
+  const auto [mean, var] = posterior.mean_and_variance(float64_row(x));
   return {mean.item<double>(), var.item<double>(),
-          posterior.expected_improvement(row(x), -1).item<double>()};
+          posterior.expected_improvement(float64_row(x), -1).item<double>()};
 }
 
 }  // namespace rnnopt::train
