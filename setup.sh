@@ -5,7 +5,8 @@
 #   ./setup.sh main    what ./run.sh needs: build and run rnnopt-bench (the main job)
 #   ./setup.sh         everything ./test.sh needs: the above, Catch2, Google Benchmark, the Python
 #                      module's build and test packages, scikit-learn and Optuna for its HPO demo,
-#                      clang with its sanitizer and libFuzzer runtimes (the sanitizer pass)
+#                      clang with its sanitizer and libFuzzer runtimes (test.sh's sanitizer pass,
+#                      unless RNNOPT_SANITIZE=OFF)
 #
 # RNNOPT_WITH_TORCH=ON|OFF adds LibTorch (the meta-trainer, meta_train/) or not; the default is ON
 # without an argument and OFF for `main` (./run.sh and ./test.sh pass their own value).
@@ -39,8 +40,9 @@ if [[ "$what" == all ]]; then
     catch2 libbenchmark-dev                                # tests/, rnnopt-microbench
     pybind11-dev python3-dev python3-numpy python3-pytest  # the Python module (python/)
     python3-sklearn python3-optuna                         # its HPO demo (demos/hpo/)
-    clang libclang-rt-14-dev                               # the sanitizer pass, fuzz/
   )
+  # test.sh's sanitizer and fuzzing pass (RNNOPT_SANITIZE=OFF skips it, and these).
+  if [[ "${RNNOPT_SANITIZE:-ON}" == ON ]]; then packages+=(clang libclang-rt-14-dev); fi
 fi
 if [[ "$torch" == ON ]]; then
   # Gloo: the headers of c10d's ProcessGroupGloo; OpenBLAS's pthread build for the trainers.
