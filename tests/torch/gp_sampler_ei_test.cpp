@@ -57,6 +57,23 @@ double closed_form_ei(const GpPrior& prior, const Eigen::VectorXd& ls, const Eig
   return improvement * boost::math::cdf(normal, z) + sigma * boost::math::pdf(normal, z);
 }
 
+// Random GP data for the EI and posterior cases: length-scales U(ls_lo, ls_hi) per dimension,
+// n uniform points of [-1,1]^d with standard normal values (drawn in this order).
+struct GpData {
+  Eigen::VectorXd ls;
+  Eigen::MatrixXd X;
+  Eigen::VectorXd y;
+};
+GpData random_gp_data(rnnopt::Rng& rng, int n, int d, double ls_lo, double ls_hi) {
+  GpData g{Eigen::VectorXd(d), Eigen::MatrixXd(n, d), Eigen::VectorXd(n)};
+  for (int j = 0; j < d; ++j) g.ls(j) = rng.uniform(ls_lo, ls_hi);
+  for (int i = 0; i < n; ++i) {
+    g.X.row(i) = uniform_point(rng, d).transpose();
+    g.y(i) = rng.normal();
+  }
+  return g;
+}
+
 }  // namespace
 
 TEST_CASE("Torch GP sampler equals functions/ in values and gradients", "[torch]") {
@@ -105,14 +122,7 @@ TEST_CASE("Torch EI equals the closed form on small cases", "[torch]") {
       GpPrior prior;
       prior.kernel = kernel;
       prior.variance = 1.7;
-      Eigen::VectorXd ls(d);
-      for (int j = 0; j < d; ++j) ls(j) = rng.uniform(0.2, 0.8);
-      Eigen::MatrixXd X(n, d);
-      Eigen::VectorXd y(n);
-      for (int i = 0; i < n; ++i) {
-        X.row(i) = uniform_point(rng, d).transpose();
-        y(i) = rng.normal();
-      }
+      const auto [ls, X, y] = random_gp_data(rng, n, d, 0.2, 0.8);
       for (int trial = 0; trial < 4; ++trial) {
         const Eigen::VectorXd x = uniform_point(rng, d);
         const double jitter = 1e-4;
@@ -151,14 +161,7 @@ TEST_CASE("The Torch GP posterior equals the baselines' Eigen one: mean, varianc
       GpPrior prior;
       prior.kernel = kernel;
       prior.variance = 1.3;
-      Eigen::VectorXd ls(d);
-      for (int j = 0; j < d; ++j) ls(j) = rng.uniform(0.15, 0.9);
-      Eigen::MatrixXd X(n, d);
-      Eigen::VectorXd y(n);
-      for (int i = 0; i < n; ++i) {
-        X.row(i) = uniform_point(rng, d).transpose();
-        y(i) = rng.normal();
-      }
+      const auto [ls, X, y] = random_gp_data(rng, n, d, 0.15, 0.9);
       const double jitter = 1e-4;
       bi::GpHypers h = bi::GpHypers::defaults(d);
       h.amp2 = prior.variance;
