@@ -184,20 +184,18 @@ def verdict(reports):
 
     models = join(f"`{r['model']}`" for r in reports)
     parts = [
-        f"**Verdict.** Use rnnopt when each evaluation of your function is expensive, it has "
-        f"{join(dims, 'or')} continuous parameters in a box, and your budget is about 10 to {t_max} "
-        f"evaluations: the shipped model for that dimension ({models}; each supports one d "
-        f"only) needs {min(ms):.1f} to {max(ms):.1f} ms of CPU time per evaluation.",
-        f"On held-out samples of its training prior (GP functions, RBF kernel, length-scale 0.3 "
-        f"on [-1,1]^d; {usual} per dimension unless stated) its mean regret at t = {t_max} is "
-        f"{regret_text}, the second "
-        f"number being the best of {peer_text}; by mean rank it is {rank_text}.",
+        f"**Verdict.** For an expensive function of {join(dims, 'or')} continuous parameters in "
+        f"a box and 10 to {t_max} evaluations, use the shipped model for that dimension "
+        f"({models}; one d each; {min(ms):.1f} to {max(ms):.1f} ms of CPU time per evaluation).",
+        f"On held-out samples of its training prior (GP, RBF, length-scale 0.3 on [-1,1]^d; "
+        f"{usual} per d unless stated) its mean regret at t = {t_max}, against the better of "
+        f"{peer_text}, is {regret_text}; by mean rank it is {rank_text}.",
     ]
     if classics:
-        parts.append(f"On random instances of the classic test functions it places, by mean rank "
-                     f"at t = {t_max}, {join(classics)}.")
-    parts.append("For other dimensions, other priors or budgets in the thousands these reports "
-                 "say nothing: measure with `rnnopt-bench` first.")
+        parts.append(f"On random instances of classic test functions, by mean rank at "
+                     f"t = {t_max}: {join(classics)}.")
+    parts.append("Elsewhere (other dimensions, priors, budgets in the thousands) measure with "
+                 "`rnnopt-bench` first.")
     return textwrap.fill(" ".join(parts), width=100, break_long_words=False,
                          break_on_hyphens=False)
 
