@@ -53,7 +53,10 @@ void apply_preset(std::string_view name, BenchConfig& cfg) {
       cfg.optimizers.push_back("rnn:" + m.string());
     } else {
       std::string ds;
-      for (int d : dims) ds += (ds.empty() ? "" : ",") + std::to_string(d);
+      for (int d : dims) {
+        if (!ds.empty()) ds += ',';
+        ds += std::to_string(d);
+      }
       cfg.notes.push_back("Shipped model " + m.filename().string() + " (d = " + ds +
                           ") is left out: no function of this preset has its dimension; "
                           "benchmark it with --preset paper or --functions gp:d=" +
