@@ -1,5 +1,5 @@
 // Fuzz target "model-file" (fuzz/targets.h): the model-file reader (optimizer/model_file.h) and
-// the engine's loader (rnnopt::make_model in optimizer/rnn_optimizer.h). Seeds: the corpus the
+// the engine's loader (rnnopt::make_model in optimizer/model.h). Seeds: the corpus the
 // suite also replays with its expected errors, tests/data/model_corpus.
 //
 // The contract under test: any bytes either parse or throw rnnopt::ModelError, without crashing,
@@ -13,8 +13,8 @@
 #include <span>
 
 #include "fuzz/targets.h"
+#include "optimizer/model.h"
 #include "optimizer/model_file.h"
-#include "optimizer/rnn_optimizer.h"
 
 namespace {
 

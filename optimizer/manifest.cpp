@@ -11,20 +11,6 @@
 
 namespace rnnopt {
 
-using internal::as_array;
-using internal::as_double;
-using internal::as_int;
-using internal::as_object;
-using internal::as_string;
-using internal::check_range;
-using internal::contains;
-using internal::fail;
-using internal::json;
-using internal::member;
-using internal::parse_json;
-using internal::shape_string;
-using internal::shown;
-
 namespace {
 
 // Widths of the input features of MODEL_FORMAT.md section 3 (0 = unknown feature).

@@ -22,18 +22,6 @@
 
 namespace rnnopt {
 
-using internal::as_array;
-using internal::as_int;
-using internal::as_object;
-using internal::as_string;
-using internal::contains;
-using internal::fail;
-using internal::json;
-using internal::member;
-using internal::parse_json;
-using internal::shape_string;
-using internal::shown;
-
 namespace {
 
 std::uint64_t read_u64_le(const std::uint8_t* p) {

@@ -6,6 +6,8 @@
 #include <functional>
 #include <memory>
 #include <stdexcept>
+#include <utility>
+#include <vector>
 
 #include "optimizer/internal/acq_network.h"
 #include "optimizer/internal/network.h"
@@ -19,6 +21,91 @@ constexpr const char* kStateMagic = "rnnopt-rnn-optimizer-state";
 // 2: the session's best_x; 3: history and pending trials (with ids) moved to the common part
 // written by Optimizer::save_state().
 constexpr int kStateVersion = 3;
+
+// The two directions of the saved state's one field list (the visit_state() templates below):
+// StateSave writes each field; StateLoad reads it into a fresh state, with the checks a reader
+// needs, and throws std::invalid_argument (StateReader) on bad input. kLoading tells a visitor
+// which direction runs, for the few fields set through an accessor.
+class StateSave {
+ public:
+  static constexpr bool kLoading = false;
+  explicit StateSave(StateWriter& w) : w_(w) {}
+
+  void tag(const char* t) { w_.tag(t); }
+  // A value the reader must find as written; `mismatch` is the reader's complaint otherwise.
+  void constant(long long v, const char* /*mismatch*/) { w_.integer(v); }
+  // A count, then the values, each of which the reader must find as written.
+  void constants(const std::vector<long long>& vs, const char* /*mismatch*/) {
+    w_.integer(static_cast<long long>(vs.size()));
+    for (long long v : vs) w_.integer(v);
+  }
+  // A non-negative integer, at most `limit` on reading.
+  template <class T>
+  void count(const T& v, long long /*limit*/) {
+    w_.integer(v);
+  }
+  void flag(const bool& v) { w_.integer(v ? 1 : 0); }
+  void real(const double& v) { w_.real(v); }
+  // A vector or matrix whose size the reader already knows (it must match).
+  template <class Derived>
+  void reals(const Eigen::DenseBase<Derived>& m) {
+    w_.reals(m);
+  }
+  void rng(const Rng& g) { w_.text(g.state()); }
+  // A queue of points of d coordinates, at most `limit` of them.
+  void points(const std::deque<Eigen::VectorXd>& q, long long /*limit*/, int /*d*/) {
+    w_.integer(static_cast<long long>(q.size()));
+    for (const Eigen::VectorXd& x : q) w_.reals(x);
+  }
+
+ private:
+  StateWriter& w_;
+};
+
+class StateLoad {
+ public:
+  static constexpr bool kLoading = true;
+  explicit StateLoad(StateReader& r) : r_(r) {}
+
+  void tag(const char* t) { r_.expect(t); }
+  void constant(long long v, const char* mismatch) {
+    if (r_.integer() != v) r_.fail(mismatch);
+  }
+  void constants(const std::vector<long long>& vs, const char* mismatch) {
+    if (r_.integer() != static_cast<long long>(vs.size())) r_.fail(mismatch);
+    for (long long v : vs) {
+      if (r_.integer() != v) r_.fail(mismatch);
+    }
+  }
+  template <class T>
+  void count(T& v, long long limit) {
+    v = static_cast<T>(r_.count(limit));
+  }
+  void flag(bool& v) { v = r_.integer() != 0; }
+  void real(double& v) { v = r_.real(); }
+  template <class M>
+  void reals(M& m) {
+    r_.reals(m.data(), m.size());
+  }
+  void rng(Rng& g) { g = read_rng(r_); }
+  void points(std::deque<Eigen::VectorXd>& q, long long limit, int d) {
+    const std::size_t n = r_.count(limit);
+    for (std::size_t i = 0; i < n; ++i) q.push_back(r_.vector(d));
+  }
+  [[noreturn]] void fail(const std::string& what) const { r_.fail(what); }
+
+ private:
+  StateReader& r_;
+};
+
+// The recurrent state of an LSTM (or a DNC's controller), layer by layer.
+template <class Io, class Lstm>
+void visit_lstm_state(Io& io, Lstm& ls) {
+  for (std::size_t l = 0; l < ls.concat.size(); ++l) {
+    io.reals(ls.concat[l]);
+    io.reals(ls.c[l]);
+  }
+}
 
 }  // namespace
 
@@ -217,6 +304,56 @@ struct RnnOptimizer::State {
     }
     return xs;
   }
+
+  // Every saved field of a direct model's run, once, in the order of the saved text; Self is
+  // const State when saving (Io = StateSave) and a fresh State when loading (Io = StateLoad).
+  template <class Io, class Self>
+  static void visit_state(Io& io, Self& s) {
+    io.tag("rng");
+    io.rng(s.rng);
+    io.tag("counters");
+    io.count(s.fallbacks, 1'000'000'000);
+    io.count(s.restarts, 1'000'000'000);
+    io.flag(s.fresh);
+    io.tag("zoom");
+    io.reals(s.zoom.lower);
+    io.reals(s.zoom.upper);
+    if constexpr (Io::kLoading) {
+      try {
+        s.zoom.validate("zoom box");
+      } catch (const std::invalid_argument& e) {
+        io.fail(std::string("malformed saved state: ") + e.what());
+      }
+    }
+    io.tag("session");
+    int steps = s.session.steps();
+    io.count(steps, 1'000'000'000);
+    internal::YNormaliser::Stats stats = s.session.normaliser().stats();
+    io.count(stats.count, 1'000'000'000);
+    io.real(stats.mean);
+    io.real(stats.m2);
+    io.real(stats.min);
+    if constexpr (Io::kLoading) {
+      s.session.set_steps(steps);
+      s.session.normaliser().set_stats(stats);
+    }
+    io.reals(s.session.best_x());
+    auto& ns = s.session.state();
+    visit_lstm_state(io, ns.lstm);
+    if (ns.dnc) {
+      auto& m = *ns.dnc;
+      io.reals(m.memory);
+      io.reals(m.usage);
+      io.reals(m.precedence);
+      io.reals(m.link);
+      io.reals(m.read_weights);
+      io.reals(m.write_weights);
+      io.reals(m.read_vectors);
+    }
+    io.reals(ns.output);
+    io.tag("ready");
+    io.points(s.ready, 1'000'000, s.dim());
+  }
 };
 
 // The evolving state of a run of an acquisition-head model (see the class comment).
@@ -270,6 +407,17 @@ struct RnnOptimizer::AcqState {
       if (static_cast<int>(xs.size()) < n) fork.observe(to_canonical(xs.back()), lie);
     }
     return xs;
+  }
+
+  // Every saved field of an acquisition-head run, once (as State::visit_state). The history is
+  // not among them: it is in the common part and re-fed into the features on restore.
+  template <class Io, class Self>
+  static void visit_state(Io& io, Self& a) {
+    io.tag("rng");
+    io.rng(a.rng);
+    io.tag("acq");
+    io.count(a.fallbacks, 1'000'000'000);
+    visit_lstm_state(io, a.run.lstm_state());
   }
 };
 
@@ -364,92 +512,34 @@ std::vector<long long> model_signature(const Model& model, int d) {
   return sig;
 }
 
+// The header of every saved state: format, version and the model's shape.
+template <class Io>
+void visit_state_header(Io& io, const Model& model, int d) {
+  io.tag(kStateMagic);
+  io.constant(kStateVersion, "unsupported state version");
+  io.tag("model");
+  io.constants(model_signature(model, d), "the state was saved with another model or dimension");
+}
+
 }  // namespace
 
 void RnnOptimizer::do_save_state(StateWriter& w) const {
   // History and pending trials are in the common part (Optimizer::save_state()).
-  w.tag(kStateMagic);
-  w.integer(kStateVersion);
-  w.tag("model");
-  const auto sig = model_signature(*model_, dim());
-  w.integer(static_cast<long long>(sig.size()));
-  for (long long v : sig) w.integer(v);
+  StateSave io(w);
+  visit_state_header(io, *model_, dim());
   if (acq_) {
-    // The history is re-fed into the features on restore; the LSTM state is stored as is.
-    w.tag("rng");
-    w.text(acq_->rng.state());
-    w.tag("acq");
-    w.integer(acq_->fallbacks);
-    const internal::LstmState& ls = acq_->run.lstm_state();
-    for (std::size_t l = 0; l < ls.concat.size(); ++l) {
-      w.reals(ls.concat[l]);
-      w.reals(ls.c[l]);
-    }
-    return;
+    AcqState::visit_state(io, std::as_const(*acq_));
+  } else {
+    State::visit_state(io, std::as_const(*state_));
   }
-  const State& s = *state_;
-  w.tag("rng");
-  w.text(s.rng.state());
-  w.tag("counters");
-  w.integer(s.fallbacks);
-  w.integer(s.restarts);
-  w.integer(s.fresh ? 1 : 0);
-  w.tag("zoom");
-  w.reals(s.zoom.lower);
-  w.reals(s.zoom.upper);
-  w.tag("session");
-  w.integer(s.session.steps());
-  const auto stats = s.session.normaliser().stats();
-  w.integer(stats.count);
-  w.real(stats.mean);
-  w.real(stats.m2);
-  w.real(stats.min);
-  w.reals(s.session.best_x());
-  const internal::NetworkState& ns = s.session.state();
-  for (std::size_t l = 0; l < ns.lstm.concat.size(); ++l) {
-    w.reals(ns.lstm.concat[l]);
-    w.reals(ns.lstm.c[l]);
-  }
-  if (ns.dnc) {
-    const internal::DncState& m = *ns.dnc;
-    w.reals(m.memory);
-    w.reals(m.usage);
-    w.reals(m.precedence);
-    w.reals(m.link);
-    w.reals(m.read_weights);
-    w.reals(m.write_weights);
-    w.reals(m.read_vectors);
-  }
-  w.reals(ns.output);
-  w.tag("ready");
-  w.integer(static_cast<long long>(s.ready.size()));
-  for (const Eigen::VectorXd& x : s.ready) w.reals(x);
 }
 
 std::function<void()> RnnOptimizer::do_restore_state(StateReader& r) {
-  r.expect(kStateMagic);
-  if (r.integer() != kStateVersion) r.fail("unsupported state version");
-  r.expect("model");
-  const auto sig = model_signature(*model_, dim());
-  if (r.integer() != static_cast<long long>(sig.size())) {
-    r.fail("the state was saved with another model or dimension");
-  }
-  for (long long v : sig) {
-    if (r.integer() != v) r.fail("the state was saved with another model or dimension");
-  }
-  const int d = dim();
-
+  StateLoad io(r);
+  visit_state_header(io, *model_, dim());
   if (acq_) {
     auto a = std::make_shared<AcqState>(*model_, box(), 0);
-    r.expect("rng");
-    a->rng = read_rng(r);
-    r.expect("acq");
-    a->fallbacks = static_cast<int>(r.count(1'000'000'000));
-    internal::LstmState& ls = a->run.lstm_state();
-    for (std::size_t l = 0; l < ls.concat.size(); ++l) {
-      r.reals(ls.concat[l].data(), ls.concat[l].size());
-      r.reals(ls.c[l].data(), ls.c[l].size());
-    }
+    AcqState::visit_state(io, *a);
     // The features are rebuilt from the restored history (checked in the box by the base class).
     return [this, a] {
       for (const Observation& o : history()) a->run.replay(a->to_canonical(o.x), o.y);
@@ -457,47 +547,7 @@ std::function<void()> RnnOptimizer::do_restore_state(StateReader& r) {
     };
   }
   auto s = std::make_shared<State>(*model_, box(), options_, 0);
-  r.expect("rng");
-  s->rng = read_rng(r);
-  r.expect("counters");
-  s->fallbacks = static_cast<int>(r.count(1'000'000'000));
-  s->restarts = static_cast<int>(r.count(1'000'000'000));
-  s->fresh = r.integer() != 0;
-  r.expect("zoom");
-  s->zoom = Box{r.vector(d), r.vector(d)};
-  try {
-    s->zoom.validate("zoom box");
-  } catch (const std::invalid_argument& e) {
-    r.fail(std::string("malformed saved state: ") + e.what());
-  }
-  r.expect("session");
-  s->session.set_steps(static_cast<int>(r.count(1'000'000'000)));
-  internal::YNormaliser::Stats stats;
-  stats.count = static_cast<long>(r.count(1'000'000'000));
-  stats.mean = r.real();
-  stats.m2 = r.real();
-  stats.min = r.real();
-  s->session.normaliser().set_stats(stats);
-  r.reals(s->session.best_x().data(), s->session.best_x().size());
-  internal::NetworkState& ns = s->session.state();
-  for (std::size_t l = 0; l < ns.lstm.concat.size(); ++l) {
-    r.reals(ns.lstm.concat[l].data(), ns.lstm.concat[l].size());
-    r.reals(ns.lstm.c[l].data(), ns.lstm.c[l].size());
-  }
-  if (ns.dnc) {
-    internal::DncState& m = *ns.dnc;
-    r.reals(m.memory.data(), m.memory.size());
-    r.reals(m.usage.data(), m.usage.size());
-    r.reals(m.precedence.data(), m.precedence.size());
-    r.reals(m.link.data(), m.link.size());
-    r.reals(m.read_weights.data(), m.read_weights.size());
-    r.reals(m.write_weights.data(), m.write_weights.size());
-    r.reals(m.read_vectors.data(), m.read_vectors.size());
-  }
-  r.reals(ns.output.data(), ns.output.size());
-  r.expect("ready");
-  const std::size_t ready = r.count(1'000'000);
-  for (std::size_t i = 0; i < ready; ++i) s->ready.push_back(r.vector(d));
+  State::visit_state(io, *s);
   return [this, s] { *state_ = std::move(*s); };
 }
 

@@ -12,14 +12,11 @@
 //   return rnnopt::bench::bench_main(5, argv, std::cout, std::cerr);
 #pragma once
 
-#include <cstdint>
-#include <filesystem>
 #include <ostream>
-#include <string>
-#include <string_view>
-#include <vector>
 
 #include "bench/quality/benchmark.h"
+#include "bench/quality/presets.h"     // shipped_models, apply_preset
+#include "bench/quality/spec_parse.h"  // split_list, parse_seed_list, parse_int_list
 
 namespace rnnopt::bench {
 
@@ -30,19 +27,5 @@ inline constexpr int kExitUsage = 2;       // bad flag, name, model file: nothin
 inline constexpr int kExitIo = 1;          // an output file could not be written
 
 int bench_main(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
-
-// "1000-1049,7" -> 1000, ..., 1049, 7. Throws std::invalid_argument naming the bad item.
-std::vector<std::uint64_t> parse_seed_list(std::string_view text);
-// "25,50,100" -> {25, 50, 100}. Throws std::invalid_argument naming the bad item.
-std::vector<int> parse_int_list(std::string_view text, std::string_view what);
-// Splits on commas, dropping surrounding spaces; an empty item throws std::invalid_argument.
-std::vector<std::string> split_list(std::string_view text, std::string_view what);
-
-// The shipped models: models/*.safetensors under the current folder, else under the source
-// tree; sorted by name.
-std::vector<std::filesystem::path> shipped_models();
-
-// Fills cfg with a preset ("quick" or "paper"). Throws std::invalid_argument for another name.
-void apply_preset(std::string_view name, BenchConfig& cfg);
 
 }  // namespace rnnopt::bench

@@ -6,6 +6,8 @@
 // "rnn:models/NAME.safetensors") and functions ("gp:d=4", "branin", "goldstein-price",
 // "hartmann3", "hartmann6", "rosenbrock:d=4", "ackley:d=3"); this file turns each name into an
 // entry that builds the optimizer for a run or the function instance for an index.
+// Functions are implemented in function_registry.cpp, optimizers in optimizer_registry.cpp; the
+// spec text ("key=value" parts, numbers) is read by spec_parse.h.
 //
 //   auto f = rnnopt::bench::parse_function("gp:d=4");
 //   auto opt = rnnopt::bench::parse_optimizer("sobol");

@@ -1,6 +1,7 @@
 // rnnopt/optimizer/internal/model_json.h: the checked JSON reading shared by the model-file
-// sources (manifest.cpp, model_file.cpp; private to them, it needs nlohmann_json). Every failure is
-// ModelError("<source>: <what>"), with hostile text shown quoted, truncated and escaped.
+// sources (manifest.cpp, model_file.cpp; private to them: it needs nlohmann_json, and it brings
+// its names into namespace rnnopt for them, at the end). Every failure is ModelError("<source>:
+// <what>"), with hostile text shown quoted, truncated and escaped.
 #pragma once
 
 #include <cstdint>
@@ -34,3 +35,20 @@ void check_range(int value, int lo, int hi, const std::string& source, const std
 bool contains(const std::vector<std::string>& v, const std::string& s);
 
 }  // namespace rnnopt::internal
+
+// The model-file sources, the only includers, read these unqualified inside namespace rnnopt.
+namespace rnnopt {
+using internal::as_array;
+using internal::as_double;
+using internal::as_int;
+using internal::as_object;
+using internal::as_string;
+using internal::check_range;
+using internal::contains;
+using internal::fail;
+using internal::json;
+using internal::member;
+using internal::parse_json;
+using internal::shape_string;
+using internal::shown;
+}  // namespace rnnopt

@@ -1,5 +1,7 @@
 // rnnopt::Model, load_model, make_model, the golden trace and random models (declared in
-// optimizer/rnn_optimizer.h).
+// optimizer/model.h).
+#include "optimizer/model.h"
+
 #include <algorithm>
 #include <cmath>
 #include <sstream>
@@ -8,7 +10,6 @@
 #include "optimizer/internal/acq_network.h"
 #include "optimizer/internal/network.h"
 #include "optimizer/internal/session.h"
-#include "optimizer/rnn_optimizer.h"
 
 namespace rnnopt {
 
