@@ -26,7 +26,7 @@ struct AcqTrainConfig {
   int hidden_size = 64;
   int num_layers = 1;
   AcquisitionSpec acquisition;  // head width, candidates, features, reference kernels
-  std::string values = "rank";  // value transform: "rank" or "standard" (MODEL_FORMAT.md 7)
+  std::string values = "rank";  // value transform: "rank", "standard" or "power" (MODEL_FORMAT.md 7)
   // Training functions (and validation functions): GP prior samples. The teacher is the exact
   // GP with each function's own kernel, variance and length-scales (noise-free, this jitter).
   functions::GpPrior prior;

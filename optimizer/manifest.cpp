@@ -135,8 +135,9 @@ void validate_acquisition(const Manifest& mf, const std::string& source) {
   if (mf.input_features != std::vector<std::string>{"x", "y", "best_y", "budget"}) {
     fail(source, m + "input_features must be [\"x\", \"y\", \"best_y\", \"budget\"]");
   }
-  if (mf.y_normalisation.kind != "rank" && mf.y_normalisation.kind != "standard") {
-    fail(source, m + "y_normalisation kind must be rank or standard, got " +
+  if (mf.y_normalisation.kind != "rank" && mf.y_normalisation.kind != "standard" &&
+      mf.y_normalisation.kind != "power") {
+    fail(source, m + "y_normalisation kind must be rank, standard or power, got " +
                      shown(mf.y_normalisation.kind));
   }
   if (mf.output_map != "acquisition") {

@@ -209,7 +209,9 @@ ModelFile make_random_model_file(const RandomModelSpec& spec, std::uint64_t seed
     m.dims = {spec.d_max};
     m.input_features = {"x", "y", "best_y", "budget"};
     m.output_map = "acquisition";
-    m.y_normalisation = {"rank", 1e-6};
+    const std::string& kind = spec.y_normalisation.kind;
+    m.y_normalisation = kind == "standard" || kind == "power" ? spec.y_normalisation
+                                                               : YNormalisation{"rank", 1e-6};
     m.horizon = spec.horizon;
     m.parallel_workers = 1;
     m.acquisition = spec.acquisition;

@@ -109,7 +109,8 @@ struct RandomModelSpec {
   double weight_scale = 0.0;  // weights ~ U(-a, a); 0: a = 1/sqrt(hidden_size) (PyTorch's init)
   int golden_steps = 8;       // length of the golden trace (at least 1)
   // Set: an acquisition-head model (MODEL_FORMAT.md section 7; architecture lstm, dims {d_max});
-  // input_features, output_map, y_normalisation and parallel_workers are then those it requires.
+  // input_features, output_map and parallel_workers are then those it requires, y_normalisation
+  // kept if its kind is "standard" or "power", else "rank".
   std::optional<AcquisitionSpec> acquisition;
 
   // Throws std::invalid_argument("RandomModelSpec::validate(): ...") for impossible sizes.

@@ -220,6 +220,109 @@ void AcqHistory::add(const double* x, double y) {
   update_scores();
 }
 
+void AcqHistory::standardise_scores() {
+  const int n = n_;
+  double mean = 0.0;
+  for (double v : y_) mean += v;
+  mean /= n;
+  double var = 0.0;
+  for (double v : y_) var += (v - mean) * (v - mean);
+  const double sd = std::sqrt(var / n);
+  if (std::isfinite(sd)) {
+    const double scale = 1.0 / (sd + 1e-6);
+    for (int i = 0; i < n; ++i) s_[i] = (y_[i] - mean) * scale;
+    return;
+  }
+  // Values of huge magnitude (a sum or a spread beyond ~1e154): the sum or the squares
+  // overflowed, which made every score NaN (random fallback proposals). The same formula
+  // without overflow, on the halves h = y / 2 (exact at these magnitudes): a running mean, the
+  // deviations scaled by the largest, and ỹ = (h - mean_h) / (sd_h + 10^-6 / 2). Ordinary values
+  // never come here, so their scores are bit for bit those of the direct formula above.
+  double half_mean = 0.0;
+  for (int i = 0; i < n; ++i) half_mean += (0.5 * y_[i] - half_mean) / (i + 1);
+  double top = 0.0;
+  for (double v : y_) top = std::max(top, std::abs(0.5 * v - half_mean));
+  if (top == 0.0) {  // all values equal
+    std::fill(s_.begin(), s_.end(), 0.0);
+    return;
+  }
+  double sum = 0.0;
+  for (double v : y_) {
+    const double u = (0.5 * v - half_mean) / top;
+    sum += u * u;
+  }
+  const double half_scale = 1.0 / (top * std::sqrt(sum / n) + 0.5e-6);
+  for (int i = 0; i < n; ++i) s_[i] = (0.5 * y_[i] - half_mean) * half_scale;
+}
+
+namespace {
+
+// The Yeo-Johnson transform (Yeo and Johnson 2000, Biometrika 87(4), section 2) of z, exponent
+// lambda: ((z + 1)^lambda - 1) / lambda for z >= 0 (log(z + 1) at lambda 0), and
+// -((1 - z)^(2 - lambda) - 1) / (2 - lambda) for z < 0 (-log(1 - z) at lambda 2).
+double yeo_johnson(double z, double lambda) {
+  if (z >= 0.0) {
+    return std::abs(lambda) < 1e-12 ? std::log1p(z) : std::expm1(lambda * std::log1p(z)) / lambda;
+  }
+  const double mu = 2.0 - lambda;
+  return std::abs(mu) < 1e-12 ? -std::log1p(-z) : -std::expm1(mu * std::log1p(-z)) / mu;
+}
+
+// The profile log-likelihood of lambda for a normal model of the transformed values, up to a
+// constant: -(n/2) log(population variance of psi(z)) + (lambda - 1) * jacobian, with jacobian =
+// sum_i sign(z_i) log(|z_i| + 1). -inf when the transformed values are all equal or not finite.
+double yeo_johnson_log_likelihood(const Eigen::VectorXd& z, double jacobian, double lambda) {
+  const Eigen::Index n = z.size();
+  double mean = 0.0;
+  for (Eigen::Index i = 0; i < n; ++i) mean += yeo_johnson(z[i], lambda);
+  mean /= static_cast<double>(n);
+  double var = 0.0;
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const double u = yeo_johnson(z[i], lambda) - mean;
+    var += u * u;
+  }
+  var /= static_cast<double>(n);
+  if (!(var > 0.0) || !std::isfinite(var)) return -INFINITY;
+  return -0.5 * static_cast<double>(n) * std::log(var) + (lambda - 1.0) * jacobian;
+}
+
+}  // namespace
+
+void AcqHistory::apply_power_transform() {
+  const int n = n_;
+  power_lambda_ = 1.0;
+  if (n < 3) return;  // the identity: s_ stays standardised
+  const Eigen::VectorXd z = s_;
+  double jacobian = 0.0;
+  for (int i = 0; i < n; ++i) jacobian += std::copysign(std::log1p(std::abs(z[i])), z[i]);
+  // Coarse grid lambda = -2, -1.75, ..., 2, then a fine grid of step 0.025 within 0.25 of the
+  // coarse winner (clamped to [-2, 2]); the first maximum wins on ties at each stage.
+  double best = 1.0;
+  double best_ll = -INFINITY;
+  const auto consider = [&](double lambda) {
+    const double ll = yeo_johnson_log_likelihood(z, jacobian, lambda);
+    if (ll > best_ll) {
+      best_ll = ll;
+      best = lambda;
+    }
+  };
+  for (int k = 0; k <= 16; ++k) consider(-2.0 + 0.25 * k);
+  if (best_ll == -INFINITY) return;  // all values equal: s_ is 0 already
+  const double centre = best;
+  for (int k = -10; k <= 10; ++k) {
+    const double lambda = centre + 0.025 * k;
+    if (lambda >= -2.0 && lambda <= 2.0 && k != 0) consider(lambda);
+  }
+  power_lambda_ = best;
+  double mean = 0.0;
+  for (int i = 0; i < n; ++i) mean += s_[i] = yeo_johnson(z[i], best);
+  mean /= n;
+  double var = 0.0;
+  for (int i = 0; i < n; ++i) var += (s_[i] - mean) * (s_[i] - mean);
+  const double scale = 1.0 / (std::sqrt(var / n) + 1e-6);
+  for (int i = 0; i < n; ++i) s_[i] = (s_[i] - mean) * scale;
+}
+
 void AcqHistory::update_scores() {
   const int n = n_;
   s_.resize(n);
@@ -228,37 +331,12 @@ void AcqHistory::update_scores() {
     return;
   }
   if (config_->values == AcqConfig::Values::kStandard) {
-    double mean = 0.0;
-    for (double v : y_) mean += v;
-    mean /= n;
-    double var = 0.0;
-    for (double v : y_) var += (v - mean) * (v - mean);
-    const double sd = std::sqrt(var / n);
-    if (std::isfinite(sd)) {
-      const double scale = 1.0 / (sd + 1e-6);
-      for (int i = 0; i < n; ++i) s_[i] = (y_[i] - mean) * scale;
-      return;
-    }
-    // Values of huge magnitude (a sum or a spread beyond ~1e154): the sum or the squares
-    // overflowed, which made every score NaN (random fallback proposals). The same formula
-    // without overflow, on the halves h = y / 2 (exact at these magnitudes): a running mean, the
-    // deviations scaled by the largest, and ỹ = (h - mean_h) / (sd_h + 10^-6 / 2). Ordinary values
-    // never come here, so their scores are bit for bit those of the direct formula above.
-    double half_mean = 0.0;
-    for (int i = 0; i < n; ++i) half_mean += (0.5 * y_[i] - half_mean) / (i + 1);
-    double top = 0.0;
-    for (double v : y_) top = std::max(top, std::abs(0.5 * v - half_mean));
-    if (top == 0.0) {  // all values equal
-      std::fill(s_.begin(), s_.end(), 0.0);
-      return;
-    }
-    double sum = 0.0;
-    for (double v : y_) {
-      const double u = (0.5 * v - half_mean) / top;
-      sum += u * u;
-    }
-    const double half_scale = 1.0 / (top * std::sqrt(sum / n) + 0.5e-6);
-    for (int i = 0; i < n; ++i) s_[i] = (0.5 * y_[i] - half_mean) * half_scale;
+    standardise_scores();
+    return;
+  }
+  if (config_->values == AcqConfig::Values::kPower) {
+    standardise_scores();
+    apply_power_transform();
     return;
   }
   std::vector<int> order(n);

@@ -40,8 +40,10 @@ struct AcqConfig {
   std::vector<AcqKernel> kernels;  // the reference bank of GP posteriors
   double jitter = 1e-4;            // relative diagonal term of the bank's GPs
   // How observed values enter (y~): kRank, normal scores of the ranks (invariant to any increasing
-  // map of y); kStandard, (y - mean) / (population sd + 1e-6) over the values so far.
-  enum class Values { kRank, kStandard };
+  // map of y); kStandard, (y - mean) / (population sd + 1e-6) over the values so far; kPower, the
+  // standardised values through the Yeo-Johnson transform of maximum likelihood, standardised
+  // again (heavy-tailed or skewed objectives look Gaussian to the features; MODEL_FORMAT.md 7).
+  enum class Values { kRank, kStandard, kPower };
   Values values = Values::kRank;
   // Three more features per candidate: the bank's posteriors averaged with the weights
   // w_b = softmax_b(log marginal likelihood of y~ under kernel b) (MODEL_FORMAT.md section 7).
@@ -136,6 +138,8 @@ class AcqHistory {
   const Eigen::VectorXd& scores() const { return s_; }
   // Index of the lowest raw value (earliest on ties); requires size() >= 1.
   int best() const { return best_; }
+  // The Yeo-Johnson exponent of the latest values (kPower with size() >= 3; else 1, the identity).
+  double power_lambda() const { return power_lambda_; }
 
   // The recurrent input for the latest observation: x (d), its y~, best y~, size() / horizon.
   // Requires size() >= 1; out has config().step_width() floats.
@@ -149,6 +153,11 @@ class AcqHistory {
 
  private:
   void update_scores();
+  // kStandard: s_ = (y - mean) / (population sd + 1e-6), without overflow for huge values.
+  void standardise_scores();
+  // kPower: s_ holds the standardised values; replaces them by the standardised Yeo-Johnson
+  // transform and records its exponent in power_lambda_.
+  void apply_power_transform();
 
   const AcqConfig* config_;
   Eigen::MatrixXd X_;
@@ -156,6 +165,7 @@ class AcqHistory {
   Eigen::VectorXd s_;
   int n_ = 0;
   int best_ = 0;
+  double power_lambda_ = 1.0;
   std::vector<GpFactor> bank_;
   // scratch
   Eigen::VectorXd mean_, sd_;

@@ -9,7 +9,9 @@ namespace rnnopt::internal {
 
 AcqConfig acq_config_from(const AcquisitionSpec& spec, int d, const std::string& values) {
   AcqConfig c;
-  c.values = values == "standard" ? AcqConfig::Values::kStandard : AcqConfig::Values::kRank;
+  c.values = values == "standard" ? AcqConfig::Values::kStandard
+             : values == "power"    ? AcqConfig::Values::kPower
+                                    : AcqConfig::Values::kRank;
   c.d = d;
   c.uniform_candidates = spec.uniform_candidates;
   c.local_candidates = spec.local_candidates;

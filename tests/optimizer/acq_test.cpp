@@ -195,6 +195,143 @@ TEST_CASE("Values enter as normal scores of their ranks, ties averaged", "[optim
   for (int i = 0; i < 4; ++i) CHECK(g.scores()[i] == h.scores()[i]);
 }
 
+namespace power_values {
+
+// Population skewness of v.
+double skewness(const Eigen::VectorXd& v) {
+  const double m = v.mean();
+  const double s2 = (v.array() - m).square().mean();
+  return (v.array() - m).cube().mean() / std::pow(s2, 1.5);
+}
+
+// The histories of values y (1-D points spread over the box) under two value transforms.
+struct Pair {
+  AcqConfig power_cfg, standard_cfg;
+  AcqHistory power, standard;
+  explicit Pair(const std::vector<double>& y)
+      : power_cfg(config(AcqConfig::Values::kPower)),
+        standard_cfg(config(AcqConfig::Values::kStandard)),
+        power(power_cfg),
+        standard(standard_cfg) {
+    for (std::size_t i = 0; i < y.size(); ++i) {
+      const double x = -1.0 + 2.0 * (static_cast<double>(i) + 0.5) / static_cast<double>(y.size());
+      power.add(&x, y[i]);
+      standard.add(&x, y[i]);
+    }
+  }
+  static AcqConfig config(AcqConfig::Values v) {
+    AcqConfig c;
+    c.d = 1;
+    c.kernels = {{KernelKind::kRbf, 0.3}};
+    c.values = v;
+    return c;
+  }
+};
+
+std::vector<double> lognormal(int n, std::uint64_t seed, double scale, double shift) {
+  rnnopt::Rng rng(seed);
+  std::vector<double> y(n);
+  for (double& v : y) v = shift + scale * std::exp(1.5 * rng.normal());
+  return y;
+}
+
+}  // namespace power_values
+
+TEST_CASE("Power values: Yeo-Johnson of maximum likelihood on the standardised values",
+          "[optimizer][acq]") {
+  using namespace power_values;
+  SECTION("fewer than 3 values: the standardised values, lambda 1") {
+    const Pair p({4.0, -2.0});
+    CHECK(p.power.power_lambda() == 1.0);
+    CHECK(p.power.scores()[0] == p.standard.scores()[0]);
+    CHECK(p.power.scores()[1] == p.standard.scores()[1]);
+  }
+  SECTION("heavy right tail (log-normal): lambda well below 1, the skew removed, order kept") {
+    const std::vector<double> y = lognormal(200, rnnopt::test::seed("power values, log-normal", 7), 1.0, 0.0);
+    const Pair p(y);
+    INFO("lambda " << p.power.power_lambda() << ", skewness " << skewness(p.standard.scores())
+                   << " -> " << skewness(p.power.scores()));
+    CHECK(p.power.power_lambda() < 0.5);
+    CHECK(skewness(p.standard.scores()) > 2.0);
+    CHECK(std::abs(skewness(p.power.scores())) < 0.25 * skewness(p.standard.scores()));
+    CHECK(std::abs(skewness(p.power.scores())) < 1.0);
+    CHECK(std::abs(p.power.scores().mean()) < 1e-9);
+    CHECK(std::sqrt(p.power.scores().squaredNorm() / 200.0) == Approx(1.0).epsilon(1e-5));
+    for (int i = 0; i < 200; ++i) {
+      for (int j = 0; j < 200; ++j) {
+        if (y[i] < y[j]) REQUIRE(p.power.scores()[i] < p.power.scores()[j]);
+      }
+    }
+    // The same best point, and the chosen lambda is the likelihood's maximiser to the grid's step:
+    // a brute-force profile likelihood over lambda in [-2, 2], step 0.001.
+    CHECK(p.power.best() == p.standard.best());
+    const Eigen::VectorXd z = p.standard.scores();
+    const auto yj = [](double v, double l) {
+      return v >= 0 ? (l == 0 ? std::log1p(v) : (std::pow(v + 1, l) - 1) / l)
+                    : (l == 2 ? -std::log1p(-v) : -(std::pow(1 - v, 2 - l) - 1) / (2 - l));
+    };
+    double arg = 0.0, top = -INFINITY;
+    for (int k = 0; k <= 4000; ++k) {
+      const double l = -2.0 + 0.001 * k;
+      Eigen::VectorXd w = z.unaryExpr([&](double v) { return yj(v, l); });
+      const double var = (w.array() - w.mean()).square().mean();
+      double jac = 0.0;
+      for (int i = 0; i < 200; ++i) jac += (z[i] >= 0 ? 1 : -1) * std::log1p(std::abs(z[i]));
+      const double ll = -100.0 * std::log(var) + (l - 1) * jac;
+      if (ll > top) top = ll, arg = l;
+    }
+    CHECK(std::abs(p.power.power_lambda() - arg) <= 0.0125 + 1e-9);
+  }
+  SECTION("invariant to a positive affine map of y") {
+    const std::vector<double> y = lognormal(60, rnnopt::test::seed("power values, affine", 8), 1.0, 0.0);
+    std::vector<double> mapped(y.size());
+    for (std::size_t i = 0; i < y.size(); ++i) mapped[i] = 1e4 * y[i] - 3e5;
+    const Pair a(y), b(mapped);
+    CHECK(a.power.power_lambda() == b.power.power_lambda());
+    for (int i = 0; i < 60; ++i) CHECK(a.power.scores()[i] == Approx(b.power.scores()[i]).margin(1e-6));
+  }
+  SECTION("Gaussian values stay nearly as they are") {
+    rnnopt::Rng rng(rnnopt::test::seed("power values, gaussian", 9));
+    std::vector<double> y(200);
+    for (double& v : y) v = 5.0 + 2.0 * rng.normal();
+    const Pair p(y);
+    CHECK(p.power.power_lambda() > 0.6);
+    CHECK(p.power.power_lambda() < 1.4);
+    CHECK((p.power.scores() - p.standard.scores()).cwiseAbs().maxCoeff() < 0.3);
+  }
+  SECTION("equal values: all scores 0") {
+    const Pair p({2.0, 2.0, 2.0, 2.0});
+    for (int i = 0; i < 4; ++i) CHECK(p.power.scores()[i] == 0.0);
+  }
+}
+
+TEST_CASE("A power-valued acquisition model loads, replays its golden trace and runs",
+          "[optimizer][acq]") {
+  rnnopt::RandomModelSpec spec;
+  spec.d_max = 2;
+  spec.hidden_size = 8;
+  spec.horizon = 20;
+  spec.acquisition = small_spec();
+  spec.y_normalisation = {"power", 1e-6};
+  const rnnopt::ModelFile file = rnnopt::make_random_model_file(spec, 31);
+  REQUIRE(file.manifest.y_normalisation.kind == "power");
+  const auto model = rnnopt::make_model(rnnopt::ModelFile(file), "acq-power");  // verifies the trace
+  const Box box{Eigen::Vector2d(-1.0, -1.0), Eigen::Vector2d(1.0, 1.0)};
+  RnnOptimizer opt(model, box, {}, 5);
+  for (int t = 0; t < 30; ++t) {
+    const Eigen::VectorXd x = opt.propose();
+    REQUIRE(box.contains(x));
+    // Goldstein-Price-like spread: values over several orders of magnitude.
+    opt.observe(x, std::exp(6.0 * quadratic(x)));
+  }
+  CHECK(opt.fallback_count() == 0);
+  // A file with an unknown kind is refused, naming the field.
+  rnnopt::ModelFile bad = file;
+  bad.manifest.y_normalisation.kind = "log";
+  CHECK_THROWS_WITH(bad.manifest.validate("bad.safetensors"),
+                    Catch::Contains("y_normalisation kind must be rank, standard or power"));
+}
+
 TEST_CASE("Candidates lie in the box; features match a brute-force reading", "[optimizer][acq]") {
   const auto seed = rnnopt::test::seed("acq features", 5);
   AcqConfig cfg;
