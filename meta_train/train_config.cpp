@@ -3,6 +3,7 @@
 #include "core/durable_file.h"
 #include "core/kernel.h"
 #include "meta_train/internal/json_fields.h"
+#include "meta_train/internal/loss_registry.h"
 
 #include <algorithm>
 #include <cmath>
@@ -95,8 +96,8 @@ void TrainConfig::validate() const {
         "prior.kernel mixed is for the acquisition design only (the direct design's batched "
         "Torch sampler draws one kernel)");
   }
-  if (loss != "sum" && loss != "oi" && loss != "ei" && loss != "log_ei") {
-    fail("loss must be sum, oi, ei or log_ei");
+  if (!internal::is_loss(loss)) {
+    fail("loss must be " + internal::loss_name_list() + ", got '" + loss + "'");
   }
   if (!(ei_jitter > 0.0)) fail("ei_jitter must be > 0");
   if (batch_size < 1 || steps < 1) fail("batch_size and steps must be >= 1");

@@ -44,7 +44,7 @@ struct TrainConfig {
   functions::GpPrior prior;
 
   // Loss and optimisation.
-  std::string loss = "oi";  // "sum", "oi" or "ei"
+  std::string loss = "oi";  // a registered loss: "sum", "oi", "ei" or "log_ei"
   double ei_jitter = 1e-4;  // added to the kernel diagonal (times the variance) in the EI loss
   int batch_size = 128;
   int steps = 10000;
