@@ -61,7 +61,8 @@ int bench_main(int argc, const char* const* argv, std::ostream& out, std::ostrea
       "test seeds 2^63 + N*2^32 + K + i, "
       "disjoint from training; K >= 100000 gives a tuning set disjoint from the "
       "reported instances), branin, goldstein-price, hartmann3, hartmann6, rosenbrock:d=N, "
-      "ackley:d=N (always the paper's random instances, seeds 1000000 + i). "
+      "ackley:d=N (the paper's random instances, seeds 1000000 + K + i; append :first=K, e.g. "
+      "branin:first=100000, for a tuning set apart from the reported instances). "
       "Default: the preset's, else gp:d=2,branin");
   app.add_option("--instances", instances,
                  "Function instances per function (instance i is the same for every optimizer "

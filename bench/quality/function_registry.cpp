@@ -123,15 +123,28 @@ FunctionEntry parse_gp_function(std::string_view spec) {
 }
 
 FunctionEntry parse_classic_function(std::string_view spec) {
+  // An optional ":first=K" (anywhere after the name) shifts the instances by K, so that a tuning set
+  // apart from the reported instances 0, 1, ... is one spec away.
+  long long first = 0;
+  std::string base_spec(spec);
+  if (const std::size_t at = base_spec.find(":first="); at != std::string::npos) {
+    const std::size_t end = base_spec.find(':', at + 1);
+    const std::string value =
+        base_spec.substr(at + 7, end == std::string::npos ? std::string::npos : end - at - 7);
+    const std::string where = "function '" + std::string(spec) + "'";
+    first = parse_int(value, where);
+    if (first < 0) throw std::invalid_argument(where + ": first must be >= 0");
+    base_spec.erase(at, end == std::string::npos ? std::string::npos : end - at);
+  }
   functions::BenchmarkPtr base;
   try {
-    base = functions::make_base_benchmark(spec);
+    base = functions::make_base_benchmark(base_spec);
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument("unknown function '" + std::string(spec) +
                                 "' (known: " + known_functions() + "): " + e.what());
   }
   FunctionEntry e;
-  e.label = base->name();
+  e.label = base->name() + (first != 0 ? ":first=" + std::to_string(first) : std::string());
   e.family = "classic";
   e.dim = base->dim();
   e.description = base->name() + " (d=" + std::to_string(base->dim()) +
@@ -140,7 +153,9 @@ FunctionEntry parse_classic_function(std::string_view spec) {
   e.fixed_hypers_note = "no true GP hyper-parameters exist; it uses the default GP test prior " +
                         stand_in.describe() +
                         " with the box mapped to [-1,1]^d and the outputs standardised";
-  e.instance_seed = [](int i) { return kClassicInstanceSeedBase + static_cast<std::uint64_t>(i); };
+  e.instance_seed = [first](int i) {
+    return kClassicInstanceSeedBase + static_cast<std::uint64_t>(first) + static_cast<std::uint64_t>(i);
+  };
   e.make_instance = [base, stand_in, seed_of = e.instance_seed](int i,
                                                                 std::optional<double> known) {
     const std::uint64_t seed = seed_of(i);

@@ -134,6 +134,28 @@ TEST_CASE(
   REQUIRE(seeds["gp:d=2:first=100000"].size() == 2);
   CHECK(*seeds["gp:d=2:first=100000"].begin() == *seeds["gp:d=2"].begin() + 100000);
 
+  // The classic functions take :first=K the same way (a tuning set apart from the reported ones).
+  const fs::path classic = dir.path() / "classic";
+  const test::CliResult cl = test::run_cli(
+      {"--optimizers", "random", "--functions", "branin,branin:first=100000,rosenbrock:first=7:d=3",
+       "--instances", "2", "--horizons", "3", "--quiet", "--no-plots", "--out", classic.string()});
+  INFO(cl.err);
+  REQUIRE(cl.code == kExitOk);
+  std::map<std::string, std::set<std::uint64_t>> classic_seeds;
+  for (const auto& j : trace_lines(classic)) {
+    classic_seeds[j["function"].get<std::string>()].insert(j["instance_seed"].get<std::uint64_t>());
+  }
+  REQUIRE(classic_seeds["branin"] == std::set<std::uint64_t>{1000000, 1000001});
+  CHECK(classic_seeds["branin:first=100000"] == std::set<std::uint64_t>{1100000, 1100001});
+  CHECK(classic_seeds["rosenbrock:d=3:first=7"] == std::set<std::uint64_t>{1000007, 1000008});
+  for (const std::string bad : {"branin:first=-1", "branin:first=x"}) {
+    const test::CliResult e = test::run_cli({"--optimizers", "random", "--functions", bad,
+                                             "--quiet", "--no-plots", "--out",
+                                             (dir.path() / "bad-first").string()});
+    CHECK(e.code != kExitOk);
+    CHECK_THAT(e.err, Catch::Contains(bad));
+  }
+
   for (const std::string bad : {":segment=-2", ":segment=x", ":shrink=1.5", ":zoom=2"}) {
     const test::CliResult e =
         test::run_cli({"--optimizers", "rnn:" + model.string() + bad, "--functions", "branin",
