@@ -295,8 +295,10 @@ void AcqHistory::apply_power_transform() {
   const Eigen::VectorXd z = s_;
   double jacobian = 0.0;
   for (int i = 0; i < n; ++i) jacobian += std::copysign(std::log1p(std::abs(z[i])), z[i]);
-  // Coarse grid lambda = -2, -1.75, ..., 2, then a fine grid of step 0.025 within 0.25 of the
-  // coarse winner (clamped to [-2, 2]); the first maximum wins on ties at each stage.
+  // Coarse grid lambda = -2, -1.75, ..., 1, then a fine grid of step 0.025 within 0.25 of the
+  // coarse winner (clamped to [-2, 1]); the first maximum wins on ties at each stage. lambda <= 1
+  // only ever compresses the upper tail: the low values, where a minimum is refined, keep their
+  // spread (lambda > 1 would compress the lower tail of left-skewed values).
   double best = 1.0;
   double best_ll = -INFINITY;
   const auto consider = [&](double lambda) {
@@ -306,12 +308,12 @@ void AcqHistory::apply_power_transform() {
       best = lambda;
     }
   };
-  for (int k = 0; k <= 16; ++k) consider(-2.0 + 0.25 * k);
+  for (int k = 0; k <= 12; ++k) consider(-2.0 + 0.25 * k);
   if (best_ll == -INFINITY) return;  // all values equal: s_ is 0 already
   const double centre = best;
   for (int k = -10; k <= 10; ++k) {
     const double lambda = centre + 0.025 * k;
-    if (lambda >= -2.0 && lambda <= 2.0 && k != 0) consider(lambda);
+    if (lambda >= -2.0 && lambda <= 1.0 && k != 0) consider(lambda);
   }
   power_lambda_ = best;
   double mean = 0.0;

