@@ -35,7 +35,52 @@ std::string ls_kind_name(functions::LengthScaleDistribution::Kind k) {
   }
 }
 
+// "losses": [{"name": "ei", "weight": 1.0}, ...]; the weight defaults to 1. The names and weights
+// are checked by TrainConfig::validate().
+std::vector<LossTerm> losses_from_json(const json& list) {
+  if (!list.is_array() || list.empty()) {
+    throw std::invalid_argument(
+        "config_from_json(): losses must be a non-empty list of {\"name\": ..., \"weight\": ...}");
+  }
+  std::vector<LossTerm> out;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string at = "losses[" + std::to_string(i) + "]";
+    const json& entry = list[i];
+    if (!entry.is_object() || !entry.contains("name")) {
+      throw std::invalid_argument("config_from_json(): " + at +
+                                  " must be an object with a name (and a weight)");
+    }
+    LossTerm term;
+    std::set<std::string> seen;
+    read(entry, "name", term.name, seen);
+    read(entry, "weight", term.weight, seen);
+    reject_unknown(entry, seen, at + ".");
+    out.push_back(term);
+  }
+  return out;
+}
+
 }  // namespace
+
+std::vector<LossTerm> TrainConfig::loss_terms() const {
+  if (!losses.empty()) return losses;
+  return {LossTerm{loss, 1.0}};
+}
+
+std::string TrainConfig::loss_label() const {
+  if (losses.empty()) return loss;
+  std::string out;
+  for (const LossTerm& term : losses) {
+    if (!out.empty()) out += " + ";
+    if (term.weight != 1.0) {
+      std::ostringstream w;
+      w << term.weight;
+      out += w.str() + " ";
+    }
+    out += term.name;
+  }
+  return out;
+}
 
 int TrainConfig::effective_d_max() const {
   if (d_max > 0) return d_max;
@@ -98,6 +143,18 @@ void TrainConfig::validate() const {
   }
   if (!internal::is_loss(loss)) {
     fail("loss must be " + internal::loss_name_list() + ", got '" + loss + "'");
+  }
+  for (std::size_t i = 0; i < losses.size(); ++i) {
+    const std::string at = "losses[" + std::to_string(i) + "]";
+    if (!internal::is_loss(losses[i].name)) {
+      fail(at + ".name must be " + internal::loss_name_list() + ", got '" + losses[i].name + "'");
+    }
+    if (!(losses[i].weight > 0.0) || !std::isfinite(losses[i].weight)) {
+      fail(at + ".weight must be finite and > 0");
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (losses[j].name == losses[i].name) fail("losses: '" + losses[i].name + "' given twice");
+    }
   }
   if (!(ei_jitter > 0.0)) fail("ei_jitter must be > 0");
   if (batch_size < 1 || steps < 1) fail("batch_size and steps must be >= 1");
@@ -167,7 +224,19 @@ TrainConfig config_from_json(const nlohmann::json& doc) {
   read(doc, "clip_penalty", c.clip_penalty, seen);
   read(doc, "y_normalisation", c.y_normalisation, seen);
   read(doc, "y_eps", c.y_eps, seen);
-  read(doc, "loss", c.loss, seen);
+  // "loss": null stands for no "loss" (--set loss=null, to give losses on the command line).
+  const bool has_loss = doc.contains("loss") && !doc.at("loss").is_null();
+  seen.insert("loss");
+  if (has_loss) read(doc, "loss", c.loss, seen);
+  seen.insert("losses");
+  if (doc.contains("losses")) {
+    if (has_loss) {
+      throw std::invalid_argument(
+          "config_from_json(): give either loss or losses (a weighted list), not both (on the "
+          "command line: --set loss=null --set losses=[...])");
+    }
+    c.losses = losses_from_json(doc.at("losses"));
+  }
   read(doc, "ei_jitter", c.ei_jitter, seen);
   read(doc, "batch_size", c.batch_size, seen);
   read(doc, "steps", c.steps, seen);
@@ -250,39 +319,47 @@ functions::GpPrior prior_from_json(const nlohmann::json& p, functions::GpPrior d
 
 nlohmann::json config_to_json(const TrainConfig& c) {
   const json prior = prior_to_json(c.prior);
-  return json{{"name", c.name},
-              {"seed", c.seed},
-              {"architecture", c.architecture},
-              {"hidden_size", c.hidden_size},
-              {"num_layers", c.num_layers},
-              {"memory_slots", c.memory_slots},
-              {"word_size", c.word_size},
-              {"read_heads", c.read_heads},
-              {"dims", c.dims},
-              {"d_max", c.d_max},
-              {"input_features", c.input_features},
-              {"output_map", c.output_map},
-              {"clip_penalty", c.clip_penalty},
-              {"y_normalisation", c.y_normalisation},
-              {"y_eps", c.y_eps},
-              {"prior", prior},
-              {"loss", c.loss},
-              {"ei_jitter", c.ei_jitter},
-              {"batch_size", c.batch_size},
-              {"steps", c.steps},
-              {"lr", c.lr},
-              {"lr_final", c.lr_final},
-              {"grad_clip", c.grad_clip},
-              {"horizon_start", c.horizon_start},
-              {"horizon_end", c.horizon_end},
-              {"horizon_increment", c.horizon_increment},
-              {"ramp_fraction", c.ramp_fraction},
-              {"workers", c.workers},
-              {"runtime_sigma", c.runtime_sigma},
-              {"validate_every", c.validate_every},
-              {"validation_functions", c.validation_functions},
-              {"validation_horizon", c.validation_horizon},
-              {"checkpoint_every", c.checkpoint_every}};
+  json doc{{"name", c.name},
+           {"seed", c.seed},
+           {"architecture", c.architecture},
+           {"hidden_size", c.hidden_size},
+           {"num_layers", c.num_layers},
+           {"memory_slots", c.memory_slots},
+           {"word_size", c.word_size},
+           {"read_heads", c.read_heads},
+           {"dims", c.dims},
+           {"d_max", c.d_max},
+           {"input_features", c.input_features},
+           {"output_map", c.output_map},
+           {"clip_penalty", c.clip_penalty},
+           {"y_normalisation", c.y_normalisation},
+           {"y_eps", c.y_eps},
+           {"prior", prior},
+           {"ei_jitter", c.ei_jitter},
+           {"batch_size", c.batch_size},
+           {"steps", c.steps},
+           {"lr", c.lr},
+           {"lr_final", c.lr_final},
+           {"grad_clip", c.grad_clip},
+           {"horizon_start", c.horizon_start},
+           {"horizon_end", c.horizon_end},
+           {"horizon_increment", c.horizon_increment},
+           {"ramp_fraction", c.ramp_fraction},
+           {"workers", c.workers},
+           {"runtime_sigma", c.runtime_sigma},
+           {"validate_every", c.validate_every},
+           {"validation_functions", c.validation_functions},
+           {"validation_horizon", c.validation_horizon},
+           {"checkpoint_every", c.checkpoint_every}};
+  if (c.losses.empty()) {
+    doc["loss"] = c.loss;
+  } else {
+    doc["losses"] = json::array();
+    for (const LossTerm& term : c.losses) {
+      doc["losses"].push_back({{"name", term.name}, {"weight", term.weight}});
+    }
+  }
+  return doc;
 }
 
 MinimaCache read_minima_cache(const std::string& path, const std::string& header) {

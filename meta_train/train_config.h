@@ -21,6 +21,14 @@
 
 namespace rnnopt::train {
 
+// One term of a weighted sum of losses: a registered loss's name (meta_train/internal/losses/) and
+// its weight (> 0).
+struct LossTerm {
+  std::string name;
+  double weight = 1.0;
+  bool operator==(const LossTerm&) const = default;
+};
+
 struct TrainConfig {
   std::string name = "lstm-oi-d2";
   std::uint64_t seed = 1;
@@ -45,6 +53,9 @@ struct TrainConfig {
 
   // Loss and optimisation.
   std::string loss = "oi";  // a registered loss: "sum", "oi", "ei" or "log_ei"
+  // A weighted sum of registered losses in place of `loss` (JSON: "losses": [{"name": "ei",
+  // "weight": 1.0}, ...]; a config document gives one or the other). Empty: `loss` alone.
+  std::vector<LossTerm> losses;
   double ei_jitter = 1e-4;  // added to the kernel diagonal (times the variance) in the EI loss
   int batch_size = 128;
   int steps = 10000;
@@ -70,6 +81,11 @@ struct TrainConfig {
 
   int checkpoint_every = 500;
 
+  // The terms trained on: `losses`, or `loss` with weight 1 when it is empty.
+  std::vector<LossTerm> loss_terms() const;
+  // The signal's name for the manifest and the progress line: `loss`, or the list as
+  // "ei + 0.5 oi" (a weight of 1 is not written).
+  std::string loss_label() const;
   int effective_d_max() const;
   int effective_validation_horizon() const;
   // The horizon T of the curriculum at 0-based iteration `step`.

@@ -75,7 +75,9 @@ Trainer::Impl::Impl(TrainConfig c, TrainerOptions o)
       options(std::move(o)),
       device(torch::kCPU),
       net(net_spec(config), derive_seed(config.seed, 0x1417)) {
-  losses.push_back({internal::make_loss(config.loss), 1.0});
+  for (const LossTerm& term : config.loss_terms()) {
+    losses.push_back({internal::make_loss(term.name), term.weight});
+  }
 }
 
 Trainer::Trainer(TrainConfig config, TrainerOptions options) {

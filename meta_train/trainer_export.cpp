@@ -72,7 +72,8 @@ ModelFile Trainer::export_model(const nlohmann::json& training_info) const {
   man.parallel_workers = c.workers;
   nlohmann::json training = training_info.is_object() ? training_info : nlohmann::json::object();
   training["prior"] = c.prior.describe();
-  training["loss"] = c.loss;
+  training["loss"] = c.loss_label();
+  if (!c.losses.empty()) training["losses"] = config_to_json(c).at("losses");
   training["seed"] = c.seed;
   training["iterations"] = m.iteration;
   training["config"] = config_to_json(c);

@@ -408,7 +408,7 @@ int run(int argc, char** argv) {
               << " (the run is reproduced by its config.json, which records it)\n"
               << "config: " << (run_dir / "config.json").string() << "\n"
               << "model: " << config.architecture << " " << config.num_layers << "x"
-              << config.hidden_size << ", loss " << config.loss << ", dims";
+              << config.hidden_size << ", loss " << config.loss_label() << ", dims";
     for (int d : config.dims) std::cout << ' ' << d;
     std::cout << ", batch " << config.batch_size << ", steps " << config.steps << ", threads "
               << threads << std::endl;
