@@ -17,6 +17,10 @@ import sys
 VERSION = re.compile(r"^rnnopt-[a-z-]+: rnnopt \d+\.\d+\.\d+ \(git [0-9a-f]{7,40}|unknown\)$")
 
 
+MODELS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "models")
+DIRECT_MODEL = os.path.join(MODELS, "lstm-ei-d2.safetensors")
+
+
 def cases(scratch):
     """Per tool: (arguments, expected exit code, text the one stderr line must contain)."""
     missing = os.path.join(scratch, "no-such-folder")
@@ -56,6 +60,13 @@ def cases(scratch):
         "rnnopt-random-model": [
             (["--out", missing + "/x.safetensors"], 1, "no-such-folder"),
             (["--out", scratch + "/r.safetensors", "--arch", "transformer"], 2, "transformer"),
+        ],
+        "rnnopt-set-values": [
+            ([missing + "/m.safetensors", scratch + "/s.safetensors", "--values", "power"], 2,
+             "m.safetensors"),
+            ([DIRECT_MODEL, scratch + "/s.safetensors", "--values", "log"], 2, "log"),
+            ([DIRECT_MODEL, scratch + "/s.safetensors", "--values", "power"], 2,
+             "not an acquisition-head model"),
         ],
         "rnnopt-functions-demo": [],
         "rnnopt-measure-gp": [(["everything"], 2, "everything")],
@@ -115,6 +126,13 @@ def main():
             expect(code == want and len(errors) == 1 and last == errors[0]
                    and last.startswith(name + ": error: ") and needle in last,
                    f"{name} {' '.join(args)}: exit {code} (want {want}), stderr {err!r}")
+    if "rnnopt-set-values" in tools:  # and it does its job: a loadable copy with power values
+        copy = os.path.join(scratch, "acq-power.safetensors")
+        code, out, err = run(tools["rnnopt-set-values"],
+                             [os.path.join(MODELS, "acq-std-d2.safetensors"), copy, "--values",
+                              "power"])
+        expect(code == 0 and "values power" in out and os.path.exists(copy),
+               f"rnnopt-set-values on acq-std-d2: exit {code}, {out!r}, {err!r}")
     if "rnnopt-meta-train" in tools:
         for folder in ("m3", "m4"):  # the rejected configurations wrote nothing
             expect(not os.path.exists(os.path.join(scratch, folder)),
