@@ -4,7 +4,8 @@
 //
 // One iteration rolls the network out on a batch of B GP functions for the curriculum's horizon T
 // (features, y-normalisation and output map of optimizer/MODEL_FORMAT.md), sums the loss over the
-// steps ("sum", "oi" or "ei"), backpropagates through time and takes an Adam step with gradient
+// steps ("sum", "oi", "ei", "log_ei" or a weighted list of them; one file each in
+// meta_train/internal/losses/), backpropagates through time and takes an Adam step with gradient
 // clipping and an exponentially decaying learning rate. All randomness comes from rnnopt::Rng with
 // seeds derived from (config.seed, iteration), so a checkpointed run resumes exactly.
 //
@@ -117,18 +118,18 @@ class Trainer {
   std::unique_ptr<Impl> impl_;
 };
 
-// The Torch GP sampler, for tests: values (and, when grads != nullptr, gradients in x) of the
-// functions with parameters params[i] at xs[i], computed batched (all params of one d) in double
-// or float precision.
+// The Torch GP sampler (internal/gp_batch.h), for tests: values (and, when grads != nullptr,
+// gradients in x) of the functions with parameters params[i] at xs[i], computed batched (all params
+// of one d) in double or float precision.
 std::vector<double> torch_gp_values(const std::vector<functions::GpSampleParams>& params,
                                     const std::vector<Eigen::VectorXd>& xs,
                                     std::vector<Eigen::VectorXd>* grads, bool float64);
 
-// The Torch EI of the trainer's EI loss, for tests: GP with the prior's kernel and variance and
-// the given length-scales, noise-free observations (X rows, y) added one by one to the
-// incremental Cholesky factor with `jitter`, expected improvement over min(y) at x. Requires
-// X.rows() == y.size() >= 1. With log = true, log EI as the log_ei loss computes it (finite where
-// EI underflows).
+// The Torch EI of the trainer's EI losses (internal/gp_posterior.h), for tests: GP with the prior's
+// kernel and variance and the given length-scales, noise-free observations (X rows, y) added one by
+// one to the incremental Cholesky factor with `jitter`, expected improvement over min(y) at x.
+// Requires X.rows() == y.size() >= 1. With log = true, log EI as the log_ei loss computes it
+// (finite where EI underflows).
 double torch_expected_improvement(const functions::GpPrior& prior,
                                   const Eigen::VectorXd& length_scales, const Eigen::MatrixXd& X,
                                   const Eigen::VectorXd& y, const Eigen::VectorXd& x, double jitter,
