@@ -271,14 +271,16 @@ double yeo_johnson(double z, double lambda) {
 // The profile log-likelihood of lambda for a normal model of the transformed values, up to a
 // constant: -(n/2) log(population variance of psi(z)) + (lambda - 1) * jacobian, with jacobian =
 // sum_i sign(z_i) log(|z_i| + 1). -inf when the transformed values are all equal or not finite.
-double yeo_johnson_log_likelihood(const Eigen::VectorXd& z, double jacobian, double lambda) {
+// w: scratch of z's size, left holding psi(z).
+double yeo_johnson_log_likelihood(const Eigen::VectorXd& z, double jacobian, double lambda,
+                                  Eigen::VectorXd& w) {
   const Eigen::Index n = z.size();
   double mean = 0.0;
-  for (Eigen::Index i = 0; i < n; ++i) mean += yeo_johnson(z[i], lambda);
+  for (Eigen::Index i = 0; i < n; ++i) mean += w[i] = yeo_johnson(z[i], lambda);
   mean /= static_cast<double>(n);
   double var = 0.0;
   for (Eigen::Index i = 0; i < n; ++i) {
-    const double u = yeo_johnson(z[i], lambda) - mean;
+    const double u = w[i] - mean;
     var += u * u;
   }
   var /= static_cast<double>(n);
@@ -301,8 +303,9 @@ void AcqHistory::apply_power_transform() {
   // spread (lambda > 1 would compress the lower tail of left-skewed values).
   double best = 1.0;
   double best_ll = -INFINITY;
+  Eigen::VectorXd w(n);
   const auto consider = [&](double lambda) {
-    const double ll = yeo_johnson_log_likelihood(z, jacobian, lambda);
+    const double ll = yeo_johnson_log_likelihood(z, jacobian, lambda, w);
     if (ll > best_ll) {
       best_ll = ll;
       best = lambda;
