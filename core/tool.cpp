@@ -12,6 +12,8 @@
 
 namespace rnnopt {
 
+std::string git_commit() { return RNNOPT_GIT_COMMIT; }
+
 std::string version_line() {
   return std::string("rnnopt ") + RNNOPT_VERSION + " (git " + RNNOPT_GIT_COMMIT + ")";
 }

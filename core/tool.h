@@ -37,6 +37,9 @@ class UsageError : public std::invalid_argument {
 
 // "rnnopt 0.1.0 (git 1a2b3c4d5e6f)": the project version and the commit the build was configured at.
 std::string version_line();
+// The commit alone ("1a2b3c4d5e6f", or "unknown" outside a git checkout). Only core/tool.cpp is
+// compiled with it, so a new commit (after cmake re-runs) rebuilds one file, not every target.
+std::string git_commit();
 
 // The message on one line (line breaks folded into "; "), for a tool's stderr.
 std::string one_line(std::string_view message);

@@ -16,10 +16,6 @@
 #include "optimizer/model_file.h"
 #include "optimizer/rnn_optimizer.h"
 
-#ifndef RNNOPT_GIT_COMMIT
-#define RNNOPT_GIT_COMMIT "unknown"
-#endif
-
 int main(int argc, char** argv) {
   CLI::App app{"rnnopt-export: exports the model of an rnnopt-meta-train run folder",
                "rnnopt-export"};
@@ -49,7 +45,7 @@ int main(int argc, char** argv) {
       const std::string model_name = name.empty() ? fs::path(out).stem().string() : name;
       const rnnopt::ModelFile file = rnnopt::train::export_acquisition_run(
           run_dir, model_name,
-          {{"git_commit", RNNOPT_GIT_COMMIT},
+          {{"git_commit", rnnopt::git_commit()},
            {"date", date},
            {"run_dir", run_dir},
            {"command",
@@ -74,7 +70,7 @@ int main(int argc, char** argv) {
     char date[32];
     std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
     const nlohmann::json info = {
-        {"git_commit", RNNOPT_GIT_COMMIT},
+        {"git_commit", rnnopt::git_commit()},
         {"date", date},
         {"run_dir", run_dir},
         {"command",
