@@ -67,6 +67,10 @@ def cases(scratch):
             ([DIRECT_MODEL, scratch + "/s.safetensors", "--values", "log"], 2, "log"),
             ([DIRECT_MODEL, scratch + "/s.safetensors", "--values", "power"], 2,
              "not an acquisition-head model"),
+            ([os.path.join(MODELS, "acq-std-d2.safetensors"), scratch + "/s.safetensors"], 2,
+             "nothing to change"),
+            ([os.path.join(MODELS, "acq-std-d2.safetensors"), scratch + "/s.safetensors",
+              "--local-scales", "0.2,-1"], 1, "local_scales"),
         ],
         "rnnopt-functions-demo": [],
         "rnnopt-measure-gp": [(["everything"], 2, "everything")],
@@ -133,6 +137,13 @@ def main():
                               "power"])
         expect(code == 0 and "values power" in out and os.path.exists(copy),
                f"rnnopt-set-values on acq-std-d2: exit {code}, {out!r}, {err!r}")
+        fine = os.path.join(scratch, "acq-fine.safetensors")
+        code, out, err = run(tools["rnnopt-set-values"],
+                             [os.path.join(MODELS, "acq-std-d2.safetensors"), fine,
+                              "--local-scales", "0.01,0.0001", "--local-candidates", "96"])
+        expect(code == 0 and "values standard, 96 local candidates" in out
+               and os.path.exists(fine),
+               f"rnnopt-set-values --local-scales on acq-std-d2: exit {code}, {out!r}, {err!r}")
     if "rnnopt-meta-train" in tools:
         for folder in ("m3", "m4"):  # the rejected configurations wrote nothing
             expect(not os.path.exists(os.path.join(scratch, folder)),
