@@ -64,6 +64,9 @@ void BenchConfig::validate() const {
     if (h < 1 || h > 100000) bad_config("horizon " + std::to_string(h) + " is not in [1, 100000]");
   }
   if (jobs < 1) bad_config("jobs must be at least 1, got " + std::to_string(jobs));
+  if (workers < 1 || workers > 100000) {
+    bad_config("workers must be in [1, 100000], got " + std::to_string(workers));
+  }
   if (out.empty()) bad_config("no output folder given");
   if (plot_stat != "mean" && plot_stat != "median") {
     bad_config("plot statistic must be mean or median, got '" + plot_stat + "'");
@@ -157,38 +160,82 @@ RunKey key_of(const Bench& bench, const PlannedRun& run) {
 
 ExecutedRun execute_run(const Bench& bench, const PlannedRun& run, const FunctionInstance& inst) {
   const int horizon = bench.config.max_horizon();
+  const int workers = bench.config.workers;
   ExecutedRun out;
   RunRecord& r = out.record;
   r.key = key_of(bench, run);
   r.instance_seed = inst.seed;
   r.f_star = inst.f_star;
+  r.workers = workers;
   r.y.reserve(horizon);
   out.xs.reserve(horizon);
   const auto& f = *inst.objective;
+  const std::uint64_t seed = derive_seed(run.seed, run.instance);
   // The optimizer's own time: construction counts towards its first proposal.
   auto t0 = std::chrono::steady_clock::now();
   double c0 = thread_cpu_us();
-  std::unique_ptr<Optimizer> opt =
-      bench.optimizers[run.optimizer].make(inst, derive_seed(run.seed, run.instance));
+  std::unique_ptr<Optimizer> opt = bench.optimizers[run.optimizer].make(inst, seed);
   // A library behind the callback adapter works on its own thread, which this thread's CPU clock
   // does not see: its CPU time is added (the two threads never run at the same time).
   const auto* threaded = dynamic_cast<const baselines::CallbackOptimizer*>(opt.get());
   auto worker_cpu_us = [threaded] { return threaded ? threaded->worker_cpu_seconds() * 1e6 : 0.0; };
-  for (int t = 0; t < horizon; ++t) {
+
+  // The trials in flight, oldest first, each with the time of its own ask().
+  struct InFlight {
+    Trial trial;
+    std::uint64_t order = 0;  // 1 = asked first
+    double ask_us = 0.0, ask_cpu_us = 0.0;
+  };
+  std::vector<InFlight> in_flight;
+  std::uint64_t asked = 0;
+  // t0 and c0 are set just before the call (before construction for the first).
+  auto ask_one = [&] {
     const double w0 = worker_cpu_us();
-    Eigen::VectorXd x = opt->propose();
-    r.propose_us.push_back(micros_since(t0));
-    double cpu = thread_cpu_us() - c0;
-    const double y = f(x);
+    InFlight a;
+    a.trial = opt->ask();
+    a.ask_us = micros_since(t0);
+    a.ask_cpu_us = thread_cpu_us() - c0 + worker_cpu_us() - w0;
+    a.order = ++asked;
+    in_flight.push_back(std::move(a));
+    const int pending = static_cast<int>(opt->pending().size());
+    out.max_pending = std::max(out.max_pending, pending);
+    if (pending != static_cast<int>(in_flight.size())) {
+      throw std::runtime_error(opt->name() + " has " + std::to_string(pending) +
+                               " trial(s) pending after an ask, the benchmark " +
+                               std::to_string(in_flight.size()));
+    }
+  };
+  const auto limit = static_cast<std::uint64_t>(horizon);
+  while (asked < std::min<std::uint64_t>(limit, static_cast<std::uint64_t>(workers))) {
+    ask_one();
     t0 = std::chrono::steady_clock::now();
     c0 = thread_cpu_us();
-    opt->observe(x, y);
+  }
+  // The completion order (workers > 1); one pending trial needs no draw.
+  Rng order(derive_seed(seed, kCompletionOrderStream));
+  for (int t = 0; t < horizon; ++t) {
+    const std::size_t k =
+        in_flight.size() > 1 ? static_cast<std::size_t>(order.uniform_int(in_flight.size())) : 0;
+    InFlight done = std::move(in_flight[k]);
+    in_flight.erase(in_flight.begin() + static_cast<std::ptrdiff_t>(k));
+    const double y = f(done.trial.x);
+    const double w0 = worker_cpu_us();
+    t0 = std::chrono::steady_clock::now();
+    c0 = thread_cpu_us();
+    opt->observe(done.trial.id, y);
     r.observe_us.push_back(micros_since(t0));
-    r.cpu_us.push_back(cpu + thread_cpu_us() - c0 + worker_cpu_us() - w0);
+    r.cpu_us.push_back(done.ask_cpu_us + thread_cpu_us() - c0 + worker_cpu_us() - w0);
+    r.propose_us.push_back(done.ask_us);
     r.y.push_back(y);
-    out.xs.push_back(std::move(x));
+    r.trial.push_back(done.order);
+    out.xs.push_back(std::move(done.trial.x));
     t0 = std::chrono::steady_clock::now();
     c0 = thread_cpu_us();
+    if (asked < limit) {
+      ask_one();
+      t0 = std::chrono::steady_clock::now();
+      c0 = thread_cpu_us();
+    }
   }
   r.regret = best_so_far_regret(r.y, r.f_star);
   return out;
@@ -202,7 +249,31 @@ BenchResult run_benchmark(const Bench& bench, std::ostream& log) {
   const int horizon = cfg.max_horizon();
 
   BenchResult result;
-  TraceContents existing = load_trace(trace_path, /*repair=*/true);
+  // Read without repairing first: a trace of another protocol is refused before anything changes.
+  TraceContents existing = load_trace(trace_path, /*repair=*/false);
+  for (const auto& [key, r] : existing.runs) {
+    const std::string which = " (" + key.optimizer + " on " + key.function + " instance " +
+                              std::to_string(key.instance) + ")";
+    if (r.workers != cfg.workers) {
+      throw IncompatibleTrace(trace_path.string() + " holds runs made with --workers " +
+                              std::to_string(r.workers) + which +
+                              ", this benchmark uses --workers " + std::to_string(cfg.workers) +
+                              ": resume it with --workers " + std::to_string(r.workers) +
+                              " or choose another --out folder");
+    }
+    // Sequentially a run's first t evaluations do not depend on its length; with workers they
+    // do (no trial is asked past the horizon, so the last ones complete among fewer pending).
+    if (cfg.workers > 1 && r.length() > horizon) {
+      throw IncompatibleTrace(
+          trace_path.string() + " holds runs to t = " + std::to_string(r.length()) + which +
+          " made with --workers " + std::to_string(r.workers) +
+          "; with parallel workers a run's last " +
+          "evaluations depend on its length, so they cannot serve t = " + std::to_string(horizon) +
+          ": make the largest --horizons " + std::to_string(r.length()) +
+          " or choose another --out folder");
+    }
+  }
+  if (existing.damaged_lines > 0) existing = load_trace(trace_path, /*repair=*/true);
   result.repaired_lines = existing.damaged_lines;
   if (existing.repaired) {
     log << "rnnopt-bench: dropped " << existing.damaged_lines
@@ -222,6 +293,7 @@ BenchResult run_benchmark(const Bench& bench, std::ostream& log) {
       r.propose_us.resize(horizon);
       r.observe_us.resize(horizon);
       r.cpu_us.resize(horizon);
+      r.trial.resize(horizon);
       records[k] = std::move(r);
       ++result.resumed;
     } else {

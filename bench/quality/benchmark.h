@@ -17,11 +17,24 @@
 // Determinism: run (optimizer o, instance i, seed s) uses the function instance i (the same for
 // every optimizer and seed) and the optimizer seed derive_seed(s, i), so its trace (all but the
 // timing fields) is the same on every run of the benchmark, whatever --jobs is.
+//
+// Parallel evaluation (workers = N > 1; Chen et al. 2017, section 2.3: N workers whose results
+// come back in a random order): a run asks for N trials at the start and keeps N pending; at each
+// step one pending trial, chosen uniformly at random, completes (it is evaluated and observed by
+// its id), and a new trial is asked while fewer than the largest horizon have been asked. The
+// choice comes from Rng(derive_seed(optimizer seed, kCompletionOrderStream)) drawing a position
+// in the pending list (oldest first), so the completion pattern is the same for every optimizer on
+// the same instance and seed. y, regret and the trace lines are in completion order: regret at t
+// is over the first t completed evaluations. Timing: an evaluation's propose_us is the ask() of
+// its own trial (the first one includes the optimizer's construction), observe_us its own
+// observe(); cpu_us adds the CPU time of both. workers = 1 is the sequential loop (ask, evaluate,
+// observe), with the trace of the benchmark before --workers existed.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <ostream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -39,6 +52,7 @@ struct BenchConfig {
   std::vector<std::uint64_t> seeds = {1000};
   std::vector<int> horizons = {25, 50, 100};  // every run goes to the largest
   int jobs = 1;
+  int workers = 1;  // trials pending at once in each run (parallel evaluation, above)
   std::filesystem::path out = "out/bench";
   SpearmintCost spearmint_cost = SpearmintCost::kFull;
   std::string preset;              // "", "quick" or "paper" (for the report)
@@ -79,10 +93,14 @@ std::vector<PlannedRun> plan_runs(const Bench& bench);
 
 RunKey key_of(const Bench& bench, const PlannedRun& run);
 
-// One run to the largest horizon: the record and the points evaluated.
+// The stream of derive_seed() for a run's completion order (workers > 1).
+inline constexpr std::uint64_t kCompletionOrderStream = 0x776f726b657273;  // "workers"
+
+// One run to the largest horizon: the record and the points evaluated (in completion order).
 struct ExecutedRun {
   RunRecord record;
   std::vector<Eigen::VectorXd> xs;
+  int max_pending = 0;  // the most trials the optimizer had pending at once (its pending())
 };
 ExecutedRun execute_run(const Bench& bench, const PlannedRun& run, const FunctionInstance& inst);
 
@@ -94,8 +112,17 @@ struct BenchResult {
   int repaired_lines = 0;             // damaged trace lines dropped on resume
 };
 
+// Thrown by run_benchmark() when config.out/trace.jsonl holds runs made with another number of
+// workers (they cannot serve this benchmark, and mixing them would mix two protocols in one
+// folder), or, with workers > 1, runs longer than the largest horizon (their last evaluations
+// differ from a run to that horizon). Nothing is written.
+struct IncompatibleTrace : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 // Creates config.out, resumes from its trace.jsonl and runs the rest, appending each completed
-// run to the trace. Progress and notes go to log. Throws std::runtime_error on I/O failure.
+// run to the trace. Progress and notes go to log. Throws IncompatibleTrace (above) and
+// std::runtime_error on I/O failure.
 BenchResult run_benchmark(const Bench& bench, std::ostream& log);
 
 }  // namespace rnnopt::bench

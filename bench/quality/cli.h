@@ -23,8 +23,9 @@ namespace rnnopt::bench {
 // Exit codes of bench_main (the tools' contract, core/tool.h).
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitRunsFailed = 1;  // the benchmark ran but some runs failed
-inline constexpr int kExitUsage = 2;       // bad flag, name, model file: nothing was written
-inline constexpr int kExitIo = 1;          // an output file could not be written
+// bad flag, name, model file, or an --out folder written with another --workers: nothing written
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitIo = 1;  // an output file could not be written
 
 int bench_main(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
 

@@ -38,6 +38,18 @@ baselines::SearchOptions search_options(SpearmintCost cost) {
   return s;
 }
 
+// The callback-driven libraries (NLopt, pagmo) behind baselines::CallbackOptimizer evaluate one
+// point at a time: while theirs is pending, further proposals are uniform random fillers.
+const char* kFillerPolicy =
+    "the library has one point pending at a time; every further pending trial is a uniform random "
+    "filler (baselines/callback_optimizer.h), so with N workers about 1 evaluation in N is the "
+    "library's and the rest are random search";
+
+// The GP optimizers' pending points: kriging-believer fantasies.
+const char* kFantasyPolicy =
+    "kriging believer: each pending point enters the GP with its posterior mean as a fantasy value "
+    "(baselines/spearmint.h)";
+
 std::string search_description(SpearmintCost cost) {
   return cost == SpearmintCost::kReduced
              ? "REDUCED COST: 2000 Sobol candidates (Spearmint: 20000), best 5 refined by "
@@ -148,6 +160,22 @@ OptimizerEntry rnn_entry(std::string_view spec, const RnnPrefix& kind) {
                   std::to_string(m.hidden_size) + " from " + path + " (dims {" + dims +
                   "}, training horizon " + std::to_string(m.horizon) +
                   "; the engine maps each function's box to [-1,1]^d itself" + past_horizon + ")";
+  if (model->is_acquisition()) {
+    e.pending_policy =
+        "constant liar: the candidates are scored on a copy of the network state fed each pending "
+        "point with the best y so far (optimizer/rnn_optimizer.h)";
+  } else if (m.parallel_workers > 1) {
+    e.pending_policy = "the model's own parallel scheme, trained for " +
+                       std::to_string(m.parallel_workers) +
+                       " workers: that many dummy steps give the first queries, each observation "
+                       "fed (in the order they complete) gives one more; with more points in "
+                       "flight than it was trained for, one more dummy step per extra point "
+                       "(optimizer/rnn_optimizer.h)";
+  } else {
+    e.pending_policy =
+        "constant liar: the proposal comes from a copy of the network state fed each pending point "
+        "with the best y so far (optimizer/rnn_optimizer.h)";
+  }
   e.unsupported_reason = [model, dims](int d) {
     return model->supports_dim(d)
                ? std::string()
@@ -196,6 +224,7 @@ OptimizerEntry cmaes_entry(std::string_view spec) {
       ", times " + format_number(o.restart_growth) + " at each restart; sigma0 " +
       format_number(o.sigma0) + " of the box; restart at ftol " + format_number(o.ftol) +
       " or xtol " + format_number(o.xtol) + "), seeded, on a worker thread behind ask/tell";
+  e.pending_policy = kFillerPolicy;
   e.make = [o](const FunctionInstance& inst, std::uint64_t seed) {
     return std::make_unique<baselines::CmaEsOptimizer>(box_of(*inst.objective), o, seed);
   };
@@ -222,11 +251,13 @@ OptimizerEntry parse_optimizer(std::string_view spec, SpearmintCost cost) {
   e.unsupported_reason = any_dimension();
   if (spec == "random") {
     e.description = "uniform random search";
+    e.pending_policy = "independent uniform points: pending trials change nothing";
     e.make = [](const FunctionInstance& inst, std::uint64_t seed) {
       return std::make_unique<baselines::RandomSearch>(box_of(*inst.objective), seed);
     };
   } else if (spec == "sobol") {
     e.description = "scrambled Sobol sequence";
+    e.pending_policy = "the next points of the sequence: pending trials change nothing";
     e.make = [](const FunctionInstance& inst, std::uint64_t seed) {
       return std::make_unique<baselines::SobolSearch>(box_of(*inst.objective), seed);
     };
@@ -235,6 +266,10 @@ OptimizerEntry parse_optimizer(std::string_view spec, SpearmintCost cost) {
     e.description =
         "dlib 19.24 global_function_search (MaxLIPO + trust region, dlib's defaults: 5000 "
         "Monte Carlo candidates per LIPO step, random point with probability 0.02), seeded";
+    e.pending_policy =
+        "dlib's own parallel mode: each pending trial is an outstanding request of "
+        "global_function_search (of N outstanding requests, one is a trust-region step and N - 1 "
+        "are MaxLIPO exploration steps)";
     e.make = [](const FunctionInstance& inst, std::uint64_t seed) {
       return std::make_unique<baselines::DlibLipo>(box_of(*inst.objective),
                                                    baselines::DlibLipoOptions{}, seed);
@@ -249,11 +284,13 @@ OptimizerEntry parse_optimizer(std::string_view spec, SpearmintCost cost) {
                           "worker thread behind ask/tell"
                         : "NLopt 2.7 GN_CRS2_LM (controlled random search with local mutation, "
                           "population 10(d+1)), seeded, on a worker thread behind ask/tell";
+    e.pending_policy = kFillerPolicy;
     e.make = [o](const FunctionInstance& inst, std::uint64_t seed) {
       return std::make_unique<baselines::NloptOptimizer>(box_of(*inst.objective), o, seed);
     };
   } else if (spec == "spearmint") {
     e.gp_based = true;
+    e.pending_policy = kFantasyPolicy;
     baselines::SpearmintOptions o;
     o.search = search_options(cost);
     if (cost == SpearmintCost::kReduced) {
@@ -270,6 +307,7 @@ OptimizerEntry parse_optimizer(std::string_view spec, SpearmintCost cost) {
     };
   } else if (spec == "spearmint-fixed") {
     e.gp_based = true;
+    e.pending_policy = kFantasyPolicy;
     e.description = "GP-EI with the test prior's true hyper-parameters, no MCMC (" +
                     search_description(cost) + ")";
     e.make = [cost](const FunctionInstance& inst, std::uint64_t seed) {
@@ -278,6 +316,7 @@ OptimizerEntry parse_optimizer(std::string_view spec, SpearmintCost cost) {
     };
   } else if (spec == "gp-ucb") {
     e.gp_based = true;
+    e.pending_policy = kFantasyPolicy;
     e.description =
         "GP-UCB (Srinivas et al. schedule, delta 0.1) with the same fixed "
         "hyper-parameters as spearmint-fixed (" +

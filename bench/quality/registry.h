@@ -81,6 +81,9 @@ struct OptimizerEntry {
   bool gp_based = false;  // a GP optimizer: cubic cost, gets fewer instances in the paper preset
   bool learned = false;   // a learned (rnn*) optimizer: the paired table sets it against the rest
   bool peer = false;      // a library users would pick instead (dlib, NLopt, pagmo)
+  // How the optimizer proposes while other trials are pending (parallel workers, --workers N >
+  // 1), for the report: one clause, e.g. "a constant liar: ...".
+  std::string pending_policy;
   // Empty when the optimizer can run on a d-dimensional function; otherwise the reason not.
   std::function<std::string(int d)> unsupported_reason;
   // A fresh optimizer for one run on inst; seed is the run's optimizer seed.

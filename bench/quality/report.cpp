@@ -217,8 +217,25 @@ std::string report_markdown(const Bench& bench, const Summary& summary, const Be
   }
   md << ". Runs: " << result.runs.size() << " complete (" << result.resumed
      << " resumed from an earlier invocation), " << result.failures.size() << " failed.\n\n";
+  if (cfg.workers > 1) {
+    md << "**Parallel evaluation: " << cfg.workers << " workers** (`--workers " << cfg.workers
+       << "`; Chen et al. 2017, section 2.3). Each run asks for " << cfg.workers
+       << " trials at the start and keeps " << cfg.workers
+       << " pending; at every step one pending trial, chosen uniformly at random, completes (it is "
+          "evaluated and observed by its id) and a new one is asked until "
+       << cfg.max_horizon()
+       << " have been asked. The choice is drawn from a generator seeded by the run's optimizer "
+          "seed, so every optimizer sees the same completion pattern on the same instance and "
+          "seed. Regret at t is over the first t completed evaluations, in completion order. "
+          "Times: an evaluation is charged the ask() of its own trial and its own observe(). How "
+          "each optimizer proposes while trials are pending is stated with it below.\n\n";
+  }
   md << "**Optimizers**\n\n";
-  for (const auto& o : bench.optimizers) md << "- `" << o.label << "`: " << o.description << "\n";
+  for (const auto& o : bench.optimizers) {
+    md << "- `" << o.label << "`: " << o.description;
+    if (cfg.workers > 1) md << ". With pending trials: " << o.pending_policy;
+    md << "\n";
+  }
   md << "\n**Functions**\n\n";
   for (const auto& f : bench.functions) {
     md << "- `" << f.label << "`: " << f.description << "; instance i has seed "

@@ -229,6 +229,13 @@ nlohmann::json summary_json(const Bench& bench, const Summary& summary, const Be
   j["horizons"] = cfg.horizons;
   j["seeds"] = cfg.seeds;
   j["instances"] = cfg.instances;
+  j["workers"] = cfg.workers;
+  j["workers_protocol"] =
+      cfg.workers == 1 ? "sequential: ask, evaluate, observe"
+                       : "each run keeps " + std::to_string(cfg.workers) +
+                             " trials pending; at every step one of them, chosen uniformly at "
+                             "random (seeded by the run), completes and a new one is asked; "
+                             "regret at t is over the first t completed evaluations";
   j["gp_instances"] = cfg.instances_for("gp", false);
   j["gp_optimizer_instances_cap"] = cfg.gp_optimizer_instances > 0
                                         ? nlohmann::json(cfg.gp_optimizer_instances)
@@ -246,6 +253,7 @@ nlohmann::json summary_json(const Bench& bench, const Summary& summary, const Be
                                {"gp_based", o.gp_based},
                                {"learned", o.learned},
                                {"peer", o.peer}});
+    if (cfg.workers > 1) j["optimizers"].back()["pending_policy"] = o.pending_policy;
   }
   for (const auto& f : bench.functions) {
     j["functions"].push_back({{"label", f.label},

@@ -13,7 +13,8 @@ namespace rnnopt::bench {
 std::string format_run(const RunRecord& r, const std::vector<Eigen::VectorXd>& xs) {
   const std::size_t n = r.y.size();
   if (xs.size() != n || r.regret.size() != n || r.propose_us.size() != n ||
-      r.observe_us.size() != n || r.cpu_us.size() != n) {
+      r.observe_us.size() != n || r.cpu_us.size() != n || r.workers < 1 ||
+      (r.workers > 1 && r.trial.size() != n)) {
     throw std::invalid_argument("format_run(): inconsistent run record for " + r.key.optimizer +
                                 " on " + r.key.function);
   }
@@ -37,6 +38,10 @@ std::string format_run(const RunRecord& r, const std::vector<Eigen::VectorXd>& x
     j["propose_us"] = r.propose_us[i];
     j["observe_us"] = r.observe_us[i];
     j["cpu_us"] = r.cpu_us[i];
+    if (r.workers > 1) {  // sequential lines stay as they were before --workers
+      j["workers"] = r.workers;
+      j["trial"] = r.trial[i];
+    }
     out += j.dump();
     out += '\n';
   }
@@ -50,6 +55,8 @@ struct ParsedLine {
   std::uint64_t instance_seed = 0;
   int t = 0;
   int n = 0;
+  int workers = 1;
+  std::uint64_t trial = 0;
   double y = 0.0, regret = 0.0, f_star = 0.0, propose_us = 0.0, observe_us = 0.0, cpu_us = 0.0;
 };
 
@@ -70,10 +77,13 @@ bool parse_line(std::string_view line, ParsedLine& p) {
     p.propose_us = j.at("propose_us").get<double>();
     p.observe_us = j.at("observe_us").get<double>();
     p.cpu_us = j.at("cpu_us").get<double>();
+    p.workers = j.contains("workers") ? j.at("workers").get<int>() : 1;
+    p.trial =
+        j.contains("trial") ? j.at("trial").get<std::uint64_t>() : static_cast<std::uint64_t>(p.t);
   } catch (const nlohmann::json::exception&) {
     return false;
   }
-  return p.t >= 1 && p.n >= 1 && p.t <= p.n;
+  return p.t >= 1 && p.n >= 1 && p.t <= p.n && p.workers >= 1 && p.trial >= 1;
 }
 
 }  // namespace
@@ -108,8 +118,8 @@ TraceContents load_trace(const std::filesystem::path& path, bool repair) {
       ++out.damaged_lines;
       continue;
     }
-    const bool continues =
-        in_block && p.key == block.key && p.n == block_n && p.t == block.length() + 1;
+    const bool continues = in_block && p.key == block.key && p.n == block_n &&
+                           p.workers == block.workers && p.t == block.length() + 1;
     if (!continues) {
       drop_block();
       if (p.t != 1) {
@@ -120,6 +130,7 @@ TraceContents load_trace(const std::filesystem::path& path, bool repair) {
       block.key = p.key;
       block.instance_seed = p.instance_seed;
       block.f_star = p.f_star;
+      block.workers = p.workers;
       block_n = p.n;
       block_text.clear();
       in_block = true;
@@ -129,6 +140,7 @@ TraceContents load_trace(const std::filesystem::path& path, bool repair) {
     block.propose_us.push_back(p.propose_us);
     block.observe_us.push_back(p.observe_us);
     block.cpu_us.push_back(p.cpu_us);
+    block.trial.push_back(p.trial);
     block_text.append(line);
     block_text += '\n';
     if (block.length() == block_n) {

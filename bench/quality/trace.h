@@ -7,6 +7,9 @@
 // "regret" is the best-so-far regret best_y - f_star; propose_us and observe_us are wall-clock
 // microseconds, cpu_us the thread CPU time of both (robust to a loaded machine); "n" is the run's
 // length, so that a reader can tell a complete run (lines t = 1..n, in order) from a damaged one.
+// A run with parallel workers (benchmark.h) adds "workers" (N > 1) and "trial" (the evaluation's
+// place in the order of asking, 1 = asked first); its lines are in completion order, t counting
+// completed evaluations. Lines without "workers" are sequential runs (workers 1, trial = t).
 // The lines of one run are appended together after the run completes (append_file_durably), so an
 // interrupted benchmark leaves whole runs and at most one truncated last line, which load_trace()
 // drops and repairs.
@@ -41,11 +44,15 @@ struct RunRecord {
   RunKey key;
   std::uint64_t instance_seed = 0;
   double f_star = 0.0;
-  std::vector<double> y;           // y of evaluation t at index t - 1
-  std::vector<double> regret;      // best-so-far regret after t evaluations
-  std::vector<double> propose_us;  // wall-clock time of propose() (construction included at t=1)
-  std::vector<double> observe_us;  // wall-clock time of observe()
-  std::vector<double> cpu_us;      // the run thread's CPU time in propose() + observe()
+  std::vector<double> y;       // y of evaluation t at index t - 1
+  std::vector<double> regret;  // best-so-far regret after t evaluations
+  // Wall-clock time of the ask() of evaluation t's trial (construction included in the first
+  // ask), of its observe(), and the run thread's CPU time in both (benchmark.h).
+  std::vector<double> propose_us;
+  std::vector<double> observe_us;
+  std::vector<double> cpu_us;
+  int workers = 1;                   // trials pending at once (benchmark.h)
+  std::vector<std::uint64_t> trial;  // place of evaluation t in the order of asking (1 = first)
   int length() const { return static_cast<int>(y.size()); }
 };
 

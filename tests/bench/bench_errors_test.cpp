@@ -53,8 +53,8 @@ TEST_CASE("--help documents every flag", "[bench][errors]") {
   CHECK(r.code == kExitOk);
   for (const char* flag :
        {"--optimizers", "--functions", "--instances", "--horizons", "--seeds", "--jobs", "--out",
-        "--preset", "--gp-instances", "--gp-optimizer-instances", "--spearmint-cost", "--plot-stat",
-        "--quiet", "--no-plots"}) {
+        "--preset", "--workers", "--gp-instances", "--gp-optimizer-instances", "--spearmint-cost",
+        "--plot-stat", "--quiet", "--no-plots"}) {
     CHECK_THAT(r.out, Catch::Contains(flag));
   }
 }

@@ -92,3 +92,38 @@ TEST_CASE("a run missing lines in the middle of the trace is dropped", "[bench][
   CHECK_FALSE(c.repaired);
   CHECK(load_trace(dir.path() / "missing.jsonl", true).runs.empty());
 }
+
+TEST_CASE("parallel runs carry their worker count and order of asking", "[bench][trace]") {
+  test::ScratchDir dir("trace-workers");
+  const auto path = dir.path() / "trace.jsonl";
+  RunRecord a = make_run("random", 0, 4);
+  a.workers = 3;
+  a.trial = {2, 1, 4, 3};
+  CHECK_NOTHROW(format_run(a, points(4)));
+  RunRecord missing = a;
+  missing.trial.pop_back();
+  CHECK_THROWS_AS(format_run(missing, points(4)), std::invalid_argument);
+  const std::string text = format_run(a, points(4));
+  CHECK(text.find("\"workers\":3") != std::string::npos);
+  CHECK(text.find("\"trial\":4") != std::string::npos);
+  RunRecord seq = make_run("sobol", 0, 4);  // sequential: no new fields
+  const std::string seq_text = format_run(seq, points(4));
+  CHECK(seq_text.find("workers") == std::string::npos);
+  // A run whose lines disagree on the worker count is damaged.
+  RunRecord other = make_run("random", 1, 4);
+  other.workers = 2;
+  other.trial = {1, 2, 3, 4};
+  std::string other_text = format_run(other, points(4));
+  const std::size_t second = other_text.find('\n') + 1;
+  other_text.replace(other_text.find("\"workers\":2", second), 11, "\"workers\":5");
+  write_file_atomically(path, text + seq_text + other_text);
+  const TraceContents c = load_trace(path, false);
+  REQUIRE(c.runs.size() == 2);
+  CHECK(c.damaged_lines == 4);
+  const RunRecord& back = c.runs.at(a.key);
+  CHECK(back.workers == 3);
+  CHECK(back.trial == a.trial);
+  const RunRecord& seq_back = c.runs.at(seq.key);
+  CHECK(seq_back.workers == 1);
+  CHECK(seq_back.trial == std::vector<std::uint64_t>{1, 2, 3, 4});
+}
