@@ -390,6 +390,19 @@ struct RnnOptimizer::AcqState {
     return x;
   }
 
+  // The mean of the observed values, 0 before any (the acquisition models' lie).
+  static double observed_mean(const Optimizer& self) {
+    const auto& h = self.history();
+    if (h.empty()) return 0.0;
+    // Two passes, the second on the offsets from the first estimate, so that values of any size
+    // (finite, as observe() requires) neither overflow nor lose their spread.
+    double m = 0.0;
+    for (const auto& o : h) m += o.y / static_cast<double>(h.size());
+    double c = 0.0;
+    for (const auto& o : h) c += (o.y - m) / static_cast<double>(h.size());
+    return m + c;
+  }
+
   std::vector<Eigen::VectorXd> propose(const Optimizer& self, int n) {
     std::vector<Eigen::VectorXd> xs;
     if (self.pending().empty() && n == 1) {
@@ -397,9 +410,11 @@ struct RnnOptimizer::AcqState {
       return xs;
     }
     // Constant liar on a copy: pending points and this batch's earlier points are fed with the
-    // best observed value (0 before any observation).
-    const auto best = self.best();
-    const double lie = best ? best->y : 0.0;
+    // mean of the observed values (0 before any observation). The mean rather than the best: a
+    // lie at the best value makes the pending points' neighbourhoods look promising and the batch
+    // cluster (rnnopt-bench --workers 5 on 200 gp:d=2 tuning functions, acq-std-d2: mean regret
+    // 0.205 at t = 50 with the best value, 0.0746 with the mean).
+    const double lie = observed_mean(self);
     internal::AcqRun fork = run;
     for (const Eigen::VectorXd& p : self.pending()) fork.observe(to_canonical(p), lie);
     while (static_cast<int>(xs.size()) < n) {

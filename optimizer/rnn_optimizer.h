@@ -68,7 +68,9 @@ struct RnnOptimizerOptions {
 // Acquisition-head models (MODEL_FORMAT.md section 7): the first proposal is the box centre; each
 // later one is the best-scoring of the candidates drawn from the seeded generator. Every
 // observation is fed (history and one network step) in the order it arrives. Pending points are
-// handled by a constant liar on a copy of the state, as for sequential direct models below. The
+// handled by a constant liar on a copy of the state, as for sequential direct models below, but
+// the lie is the mean of the observed values (0 before any), not the best: a batch clusters less
+// (optimizer/README.md). The
 // options past_horizon, restart_* and segment_steps do not apply (the candidate search works at
 // any step; the budget feature exceeds 1 past the horizon); a proposal costs O(t^2 K) for t
 // observations and K candidates (the GP features of the reference kernels).

@@ -163,7 +163,7 @@ OptimizerEntry rnn_entry(std::string_view spec, const RnnPrefix& kind) {
   if (model->is_acquisition()) {
     e.pending_policy =
         "constant liar: the candidates are scored on a copy of the network state fed each pending "
-        "point with the best y so far (optimizer/rnn_optimizer.h)";
+        "point with the mean of the values so far (optimizer/rnn_optimizer.h)";
   } else if (m.parallel_workers > 1) {
     e.pending_policy = "the model's own parallel scheme, trained for " +
                        std::to_string(m.parallel_workers) +
