@@ -107,6 +107,22 @@ void visit_lstm_state(Io& io, Lstm& ls) {
   }
 }
 
+// The constant liar's value for pending points (RnnOptimizerOptions::pending_lie): the best or the
+// mean of the observed values, 0 before any observation.
+double pending_lie_value(const Optimizer& self, PendingLie kind) {
+  const auto& h = self.history();
+  if (h.empty()) return 0.0;
+  if (kind == PendingLie::kBest) return self.best()->y;
+  // The mean in two passes, the second on the offsets from the first estimate, so that finite
+  // values of any size neither overflow nor lose their spread.
+  const double n = static_cast<double>(h.size());
+  double m = 0.0;
+  for (const auto& o : h) m += o.y / n;
+  double c = 0.0;
+  for (const auto& o : h) c += (o.y - m) / n;
+  return m + c;
+}
+
 }  // namespace
 
 void RnnOptimizerOptions::validate() const {
@@ -254,7 +270,8 @@ struct RnnOptimizer::State {
     if (best) feed(best->x, best->y);
   }
 
-  std::vector<Eigen::VectorXd> propose_sequential(const Optimizer& self, int n) {
+  std::vector<Eigen::VectorXd> propose_sequential(const Optimizer& self, int n,
+                                                 PendingLie lie_kind) {
     ensure_started();
     const bool only_fresh = fresh && self.pending().empty();
     if (exhausted() && !(only_fresh && n == 1)) restart(self);
@@ -266,8 +283,7 @@ struct RnnOptimizer::State {
     }
     // Constant liar on a copy of the state: every pending point (and the points of this batch)
     // is fed with the lie, so that the copy moves on as if they had been evaluated.
-    const auto best = self.best();
-    const double lie = best ? best->y : 0.0;
+    const double lie = pending_lie_value(self, lie_kind);
     internal::Session fork = session;
     for (const Eigen::VectorXd& p : self.pending()) {
       if (to_canonical(p)) fork.feed_observation(canonical.data(), lie);
@@ -390,31 +406,15 @@ struct RnnOptimizer::AcqState {
     return x;
   }
 
-  // The mean of the observed values, 0 before any (the acquisition models' lie).
-  static double observed_mean(const Optimizer& self) {
-    const auto& h = self.history();
-    if (h.empty()) return 0.0;
-    // Two passes, the second on the offsets from the first estimate, so that values of any size
-    // (finite, as observe() requires) neither overflow nor lose their spread.
-    double m = 0.0;
-    for (const auto& o : h) m += o.y / static_cast<double>(h.size());
-    double c = 0.0;
-    for (const auto& o : h) c += (o.y - m) / static_cast<double>(h.size());
-    return m + c;
-  }
-
-  std::vector<Eigen::VectorXd> propose(const Optimizer& self, int n) {
+  std::vector<Eigen::VectorXd> propose(const Optimizer& self, int n, PendingLie lie_kind) {
     std::vector<Eigen::VectorXd> xs;
     if (self.pending().empty() && n == 1) {
       xs.push_back(next(run));
       return xs;
     }
     // Constant liar on a copy: pending points and this batch's earlier points are fed with the
-    // mean of the observed values (0 before any observation). The mean rather than the best: a
-    // lie at the best value makes the pending points' neighbourhoods look promising and the batch
-    // cluster (rnnopt-bench --workers 5 on 200 gp:d=2 tuning functions, acq-std-d2: mean regret
-    // 0.205 at t = 50 with the best value, 0.0746 with the mean).
-    const double lie = observed_mean(self);
+    // lie (options.pending_lie).
+    const double lie = pending_lie_value(self, lie_kind);
     internal::AcqRun fork = run;
     for (const Eigen::VectorXd& p : self.pending()) fork.observe(to_canonical(p), lie);
     while (static_cast<int>(xs.size()) < n) {
@@ -472,7 +472,7 @@ int RnnOptimizer::network_steps() const {
 Box RnnOptimizer::zoom_box() const { return acq_ ? box() : state_->zoom; }
 
 Eigen::VectorXd RnnOptimizer::do_propose() {
-  if (acq_) return std::move(acq_->propose(*this, 1).front());
+  if (acq_) return std::move(acq_->propose(*this, 1, options_.pending_lie).front());
   State& s = *state_;
   // The common sequential case without a vector of one: the latest query, not yet proposed.
   if (s.workers == 1 && s.session.steps() > 0 && s.fresh && pending().empty()) {
@@ -483,8 +483,8 @@ Eigen::VectorXd RnnOptimizer::do_propose() {
 }
 
 std::vector<Eigen::VectorXd> RnnOptimizer::do_propose_batch(int n) {
-  if (acq_) return acq_->propose(*this, n);
-  return state_->workers == 1 ? state_->propose_sequential(*this, n)
+  if (acq_) return acq_->propose(*this, n, options_.pending_lie);
+  return state_->workers == 1 ? state_->propose_sequential(*this, n, options_.pending_lie)
                               : state_->propose_parallel(*this, n);
 }
 

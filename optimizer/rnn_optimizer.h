@@ -42,6 +42,15 @@ enum class PastHorizonPolicy {
   kRestart,
 };
 
+// The value a sequential model's copy of the state is fed for each pending point (the constant
+// liar; see RnnOptimizer).
+enum class PendingLie {
+  // The best observed y (0 before any observation): exploits, a batch stays near the incumbent.
+  kBest,
+  // The mean of the observed values (0 before any): explores more, a batch spreads out.
+  kMean,
+};
+
 struct RnnOptimizerOptions {
   // Planned number of evaluations (0: the model's training horizon). Informational: the network's
   // budget feature always uses the model's horizon (MODEL_FORMAT.md section 3).
@@ -57,6 +66,11 @@ struct RnnOptimizerOptions {
   // horizon T. Shorter segments zoom in earlier, within the horizon (models/README.md measures
   // which length suits each shipped model).
   int segment_steps = 0;
+  // The constant liar's value for pending points. Default kBest: with 5 workers (rnnopt-bench
+  // --workers 5) kMean is better for acq-std-d2 on 200 gp:d=2 functions (mean regret 0.061 against
+  // 0.206 at t = 50) and worse for acq-fit-d5 on 200 gp:d=5 functions (2.22 against 1.66) and in
+  // the design demo (d = 5: 0 of 8 runs reach the target against 7 of 8); optimizer/README.md.
+  PendingLie pending_lie = PendingLie::kBest;
 
   // Throws std::invalid_argument("RnnOptimizerOptions::validate(): ...") for horizon < 0,
   // restart_shrink outside (0, 1), restart_min_width outside (0, 1] or segment_steps < 0.
@@ -68,9 +82,8 @@ struct RnnOptimizerOptions {
 // Acquisition-head models (MODEL_FORMAT.md section 7): the first proposal is the box centre; each
 // later one is the best-scoring of the candidates drawn from the seeded generator. Every
 // observation is fed (history and one network step) in the order it arrives. Pending points are
-// handled by a constant liar on a copy of the state, as for sequential direct models below, but
-// the lie is the mean of the observed values (0 before any), not the best: a batch clusters less
-// (optimizer/README.md). The
+// handled by a constant liar on a copy of the state, as for sequential direct models below (the
+// lie: RnnOptimizerOptions::pending_lie). The
 // options past_horizon, restart_* and segment_steps do not apply (the candidate search works at
 // any step; the budget feature exceeds 1 past the horizon); a proposal costs O(t^2 K) for t
 // observations and K candidates (the GP features of the reference kernels).
@@ -80,8 +93,8 @@ struct RnnOptimizerOptions {
 // y); each fed observation is one network step and yields the network's next query.
 // - Sequential models (parallel_workers == 1): propose() returns the network's latest query. When
 //   points are pending (proposed, not yet observed or failed), the proposal comes from a copy of
-//   the state that is fed each pending point, oldest first, with a constant lie (the best observed
-//   y, or 0 before any observation); propose_batch(n) continues that copy for n points. The real
+//   the state that is fed each pending point, oldest first, with a constant lie (by default the
+//   best observed y, or 0 before any observation; RnnOptimizerOptions::pending_lie); propose_batch(n) continues that copy for n points. The real
 //   state only ever sees real observations; a failed trial (fail(id)) is no longer pending, so it
 //   is no longer fed to the copy.
 // - Parallel models (parallel_workers == N > 1): the paper's scheme. The first N steps are fed

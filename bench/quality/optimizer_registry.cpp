@@ -93,22 +93,31 @@ const RnnPrefix* find_rnn_prefix(std::string_view spec) {
 
 OptimizerEntry rnn_entry(std::string_view spec, const RnnPrefix& kind) {
   const std::string prefix(kind.prefix);
-  // PATH[:segment=N][:shrink=X]: the restart policy's segment length and zoom factor.
+  // PATH[:segment=N][:shrink=X][:lie=best|mean]: the restart policy's segment length and zoom
+  // factor, the constant liar's value for pending points (RnnOptimizerOptions).
   const auto parts = split(spec.substr(prefix.size()), ':');
   const std::string path = parts.empty() ? std::string() : parts[0];
   if (path.empty()) {
     throw std::invalid_argument("optimizer '" + prefix + "' needs a model file: " + prefix +
-                                "PATH[:segment=N][:shrink=X]");
+                                "PATH[:segment=N][:shrink=X][:lie=best|mean]");
   }
   const std::string where = "optimizer '" + std::string(spec) + "'";
   RnnOptimizerOptions options;
   if (kind.policy) options.past_horizon = *kind.policy;
   std::string extra;  // the non-default options, for the label
   for (std::size_t k = 1; k < parts.size(); ++k) {
-    const std::string expected = "segment=N or shrink=X after the path";
+    const std::string expected = "segment=N, shrink=X or lie=best|mean after the path";
     const auto [key, value] = key_value(parts[k], where, expected);
-    if (key != "segment" && key != "shrink") {
+    if (key != "segment" && key != "shrink" && key != "lie") {
       throw std::invalid_argument(where + ": expected " + expected + ", got '" + parts[k] + "'");
+    }
+    if (key == "lie") {
+      if (value != "best" && value != "mean") {
+        throw std::invalid_argument(where + ": lie must be best or mean, got '" + value + "'");
+      }
+      options.pending_lie = value == "mean" ? PendingLie::kMean : PendingLie::kBest;
+      extra += ":" + parts[k];
+      continue;
     }
     if (options.past_horizon == PastHorizonPolicy::kContinue) {
       throw std::invalid_argument(where + ": " + key + "= needs the restart policy (rnn: or " +
@@ -160,10 +169,13 @@ OptimizerEntry rnn_entry(std::string_view spec, const RnnPrefix& kind) {
                   std::to_string(m.hidden_size) + " from " + path + " (dims {" + dims +
                   "}, training horizon " + std::to_string(m.horizon) +
                   "; the engine maps each function's box to [-1,1]^d itself" + past_horizon + ")";
+  const std::string lie_text = options.pending_lie == PendingLie::kMean
+                                   ? "mean of the values so far"
+                                   : "best y so far";
   if (model->is_acquisition()) {
     e.pending_policy =
         "constant liar: the candidates are scored on a copy of the network state fed each pending "
-        "point with the mean of the values so far (optimizer/rnn_optimizer.h)";
+        "point with the " + lie_text + " (optimizer/rnn_optimizer.h)";
   } else if (m.parallel_workers > 1) {
     e.pending_policy = "the model's own parallel scheme, trained for " +
                        std::to_string(m.parallel_workers) +
@@ -174,7 +186,7 @@ OptimizerEntry rnn_entry(std::string_view spec, const RnnPrefix& kind) {
   } else {
     e.pending_policy =
         "constant liar: the proposal comes from a copy of the network state fed each pending point "
-        "with the best y so far (optimizer/rnn_optimizer.h)";
+        "with the " + lie_text + " (optimizer/rnn_optimizer.h)";
   }
   e.unsupported_reason = [model, dims](int d) {
     return model->supports_dim(d)
