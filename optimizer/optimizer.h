@@ -137,7 +137,9 @@ class Optimizer {
   // For optimizers whose state lives inside a library that cannot write it out (dlib, NLopt,
   // pagmo): every successful ask/observe/fail is recorded, save_state() stores the record, and
   // restore_state() resets the optimizer (do_restore_state's commit) and replays the record,
-  // checking that every replayed proposal equals the recorded one. Call it in the constructor.
+  // checking that every replayed proposal equals the recorded one (to a relative 1e-9, so that a
+  // state saved on one CPU resumes on another whose libm rounds differently; the replayed values
+  // are kept). Call it in the constructor.
   void enable_replay() { replay_ = true; }
 
  private:
