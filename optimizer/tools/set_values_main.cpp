@@ -7,6 +7,7 @@
 //
 //   rnnopt-set-values models/acq-std-d2.safetensors /tmp/acq-std-d2-power.safetensors --values power
 //   rnnopt-set-values IN OUT --local-scales 0.2,0.05,0.01,0.002,4e-4,8e-5
+//   rnnopt-set-values IN OUT --jitter 1e-9   (the reference GPs' relative jitter)
 #include <iostream>
 
 #include "core/tool.h"
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
   std::string name;
   std::vector<double> local_scales;
   int local_candidates = -1;
+  double jitter = 0.0;
   app.add_option("IN", in, "acquisition-head model file")->required()->check(CLI::ExistingFile);
   app.add_option("OUT", out, "model file to write")->required();
   app.add_option("--values", values, "power, standard or rank (default: IN's)")
@@ -31,6 +33,11 @@ int main(int argc, char** argv) {
   app.add_option("--local-candidates", local_candidates,
                  "number of local candidates per proposal (default: IN's)")
       ->check(CLI::Range(0, 1 << 20));
+  app.add_option("--jitter", jitter,
+                 "relative jitter of the reference and fitted GPs' kernel diagonals, in (0, 1] "
+                 "(default: IN's; smaller lets the features resolve finer differences near the "
+                 "incumbent)")
+      ->check(CLI::Range(1e-300, 1.0));
   app.add_option("--name", name,
                  "model name in the manifest (default: IN's name + '-' + VALUES, or + '-local')");
   return rnnopt::run_tool(app, argc, argv, [&] {
@@ -44,8 +51,9 @@ int main(int argc, char** argv) {
     const int steps = file.manifest.golden_trace
                           ? static_cast<int>(file.manifest.golden_trace->queries.size())
                           : 16;
-    if (values.empty() && local_scales.empty() && local_candidates < 0) {
-      throw rnnopt::UsageError("nothing to change: give --values, --local-scales or --local-candidates");
+    if (values.empty() && local_scales.empty() && local_candidates < 0 && jitter == 0.0) {
+      throw rnnopt::UsageError(
+          "nothing to change: give --values, --local-scales, --local-candidates or --jitter");
     }
     std::string suffix;
     if (!values.empty()) {
@@ -55,6 +63,10 @@ int main(int argc, char** argv) {
     if (!local_scales.empty()) file.manifest.acquisition->local_scales = local_scales;
     if (local_candidates >= 0) file.manifest.acquisition->local_candidates = local_candidates;
     if (!local_scales.empty() || local_candidates >= 0) suffix += "-local";
+    if (jitter > 0.0) {
+      file.manifest.acquisition->jitter = jitter;
+      suffix += "-jitter";
+    }
     file.manifest.name = name.empty() ? file.manifest.name + suffix : name;
     file.manifest.golden_trace.reset();
     const auto unverified =
@@ -64,7 +76,8 @@ int main(int argc, char** argv) {
     const auto model = rnnopt::load_model(out);  // the written file loads and replays
     std::cout << "wrote " << out << " (" << model->manifest().name << ", values "
               << file.manifest.y_normalisation.kind << ", " << file.manifest.acquisition->local_candidates
-              << " local candidates, golden trace of " << steps << " steps)\n";
+              << " local candidates, jitter " << file.manifest.acquisition->jitter
+              << ", golden trace of " << steps << " steps)\n";
     return 0;
   });
 }

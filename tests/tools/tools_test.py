@@ -71,6 +71,10 @@ def cases(scratch):
              "nothing to change"),
             ([os.path.join(MODELS, "acq-std-d2.safetensors"), scratch + "/s.safetensors",
               "--local-scales", "0.2,-1"], 1, "local_scales"),
+            ([os.path.join(MODELS, "acq-std-d2.safetensors"), scratch + "/s.safetensors",
+              "--jitter", "0"], 2, "--jitter"),
+            ([os.path.join(MODELS, "acq-std-d2.safetensors"), scratch + "/s.safetensors",
+              "--jitter", "2"], 2, "--jitter"),
         ],
         "rnnopt-functions-demo": [],
         "rnnopt-measure-gp": [(["everything"], 2, "everything")],
@@ -144,6 +148,12 @@ def main():
         expect(code == 0 and "values standard, 96 local candidates" in out
                and os.path.exists(fine),
                f"rnnopt-set-values --local-scales on acq-std-d2: exit {code}, {out!r}, {err!r}")
+        sharp = os.path.join(scratch, "acq-sharp.safetensors")
+        code, out, err = run(tools["rnnopt-set-values"],
+                             [os.path.join(MODELS, "acq-std-d2.safetensors"), sharp,
+                              "--jitter", "1e-12"])
+        expect(code == 0 and "jitter 1e-12" in out and os.path.exists(sharp),
+               f"rnnopt-set-values --jitter on acq-std-d2: exit {code}, {out!r}, {err!r}")
     if "rnnopt-meta-train" in tools:
         for folder in ("m3", "m4"):  # the rejected configurations wrote nothing
             expect(not os.path.exists(os.path.join(scratch, folder)),
