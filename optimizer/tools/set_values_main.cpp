@@ -39,7 +39,8 @@ int main(int argc, char** argv) {
                  "incumbent)")
       ->check(CLI::Range(1e-300, 1.0));
   app.add_option("--name", name,
-                 "model name in the manifest (default: IN's name + '-' + VALUES, + '-local', + '-jitter' for what changed)");
+                 "model name in the manifest (default: IN's name + '-' + VALUES, + '-local', "
+                 "+ '-jitter' for what changed)");
   return rnnopt::run_tool(app, argc, argv, [&] {
     rnnopt::ModelFile file = rnnopt::read_model_file(in);
     if (!file.manifest.acquisition) {
